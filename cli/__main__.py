@@ -1,0 +1,3 @@
+from medgraph.cli import main
+
+main()
