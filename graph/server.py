@@ -1,0 +1,255 @@
+"""The embedded store: an ArcadeDB server with its Bolt plugin, run by medgraph itself.
+
+When no `MEDGRAPH_NEO4J_URI` is configured, medgraph starts ArcadeDB from the
+`arcadedb-embedded` wheel (which bundles a JRE) as a background process bound
+to 127.0.0.1, with its data, logs and generated password under
+`MEDGRAPH_HOME`. A state file (`server.json`) records the Bolt URI and the PID,
+so every medgraph process, and any Bolt client, finds the running server.
+A server that died is noticed and started again; a stale state file never
+blocks a start.
+
+>>> server = EmbeddedServer(Path("/tmp/medgraph-doc"))   # doctest: +SKIP
+>>> server.start().uri                                    # doctest: +SKIP
+'bolt://127.0.0.1:40123'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from base64 import b64encode
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DATABASE = "neo4j"  # the same database name works on Neo4j and on the embedded store
+USER = "root"
+SERVER_CLASS = "com.arcadedb.server.ArcadeDBServer"
+
+
+class ServerError(RuntimeError):
+    """The embedded store could not be started or reached."""
+
+
+@dataclass(frozen=True)
+class ServerState:
+    pid: int
+    bolt_port: int
+    http_port: int
+    home: str
+    started_at: float
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+def _wheel_dir() -> Path:
+    import arcadedb_embedded  # imported lazily: only the embedded store needs it
+
+    return Path(arcadedb_embedded.__file__).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(port: int, timeout: float = 0.2) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout):
+        return True
+    return False
+
+
+def _pid_is_server(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return SERVER_CLASS in cmdline
+
+
+class EmbeddedServer:
+    """Start, stop and find the embedded ArcadeDB server that lives under `home`."""
+
+    def __init__(self, home: Path, heap: str = "1g", query_timeout_cap: float = 60.0) -> None:
+        self.home = Path(home)
+        self.heap = heap
+        self.query_timeout_cap = query_timeout_cap
+        self.state_file = self.home / "server.json"
+        self.password_file = self.home / "root-password"
+        self.log_dir = self.home / "logs"
+
+    # -- state ---------------------------------------------------------------
+    def password(self) -> str:
+        if not self.password_file.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(18))
+        return self.password_file.read_text().strip()
+
+    def _read_state(self) -> ServerState | None:
+        try:
+            return ServerState(**json.loads(self.state_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def status(self) -> ServerState | None:
+        """The running server's state, or None when none is running (stale state removed)."""
+        state = self._read_state()
+        if state is None:
+            return None
+        if _pid_is_server(state.pid) and _port_open(state.bolt_port):
+            return state
+        if not _pid_is_server(state.pid):
+            self.state_file.unlink(missing_ok=True)
+        return None
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Serialise start and stop between processes sharing this home."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- start / stop ----------------------------------------------------------
+    def start(self, wait: float = 90.0) -> ServerState:
+        """Start the server unless one is running; return its state."""
+        with self._lock():
+            state = self.status()
+            if state is not None:
+                return state
+            stale = self._read_state()
+            if stale is not None and _pid_is_server(stale.pid):
+                # Alive but not answering: it may still be opening its database.
+                state = self._wait_ready(stale, wait)
+                if state is not None:
+                    return state
+                self._kill(stale.pid)
+            return self._spawn(wait)
+
+    def _command(self, bolt_port: int, http_port: int) -> list[str]:
+        wheel = _wheel_dir()
+        root = self.home / "arcadedb"
+        logging_config = self.home / "logging.properties"
+        logging_config.write_text(
+            "handlers = java.util.logging.FileHandler\n"
+            f"java.util.logging.FileHandler.pattern = {self.log_dir}/arcadedb.%g.log\n"
+            "java.util.logging.FileHandler.limit = 10000000\n"
+            "java.util.logging.FileHandler.count = 3\n"
+            "java.util.logging.FileHandler.formatter = java.util.logging.SimpleFormatter\n"
+            ".level = WARNING\n"
+        )
+        settings = {
+            "server.rootPath": root,
+            "server.rootPasswordPath": self.password_file,
+            "server.databaseDirectory": root / "databases",
+            "server.httpIncomingHost": "127.0.0.1",
+            "server.httpIncomingPort": http_port,
+            "server.plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+            "bolt.host": "127.0.0.1",
+            "bolt.port": bolt_port,
+            "bolt.defaultDatabase": DATABASE,
+            "server.defaultDatabases": f"{DATABASE}[{USER}]",
+            # The store ignores per-query timeouts sent over Bolt; this server-wide
+            # limit is what really stops a runaway query on the server side.
+            "command.timeout": int(self.query_timeout_cap * 1000),
+        }
+        return [
+            str(wheel / "jre" / "bin" / "java"),
+            f"-Xmx{self.heap}",
+            f"-Djava.util.logging.config.file={logging_config}",
+            *[f"-Darcadedb.{k}={v}" for k, v in settings.items()],
+            "-cp",
+            str(wheel / "jars" / "*"),
+            SERVER_CLASS,
+        ]
+
+    def _spawn(self, wait: float) -> ServerState:
+        self.password()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        bolt_port, http_port = _free_port(), _free_port()
+        with open(self.log_dir / "server.out", "ab") as out:
+            # cwd=home: the server writes relative files (./log) only under MEDGRAPH_HOME.
+            proc = subprocess.Popen(
+                self._command(bolt_port, http_port),
+                cwd=self.home,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # outlives the command that started it
+            )
+        state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time())
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state) | {"uri": state.uri}, indent=2))
+        tmp.replace(self.state_file)
+        ready = self._wait_ready(state, wait, proc)
+        if ready is None:
+            self._kill(proc.pid)
+            self.state_file.unlink(missing_ok=True)
+            tail = (self.log_dir / "server.out").read_text(errors="replace")[-2000:]
+            raise ServerError(f"the embedded store did not start within {wait:.0f} s; "
+                              f"log {self.log_dir / 'server.out'}:\n{tail}")
+        return ready
+
+    def _wait_ready(
+        self, state: ServerState, wait: float, proc: subprocess.Popen | None = None
+    ) -> ServerState | None:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                return None
+            if _port_open(state.bolt_port) and self._database_exists(state):
+                return state
+            time.sleep(0.1)
+        return None
+
+    def _database_exists(self, state: ServerState) -> bool:
+        """The Bolt port opens before the database is created: ask the HTTP API."""
+        token = b64encode(f"{USER}:{self.password()}".encode()).decode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{state.http_port}/api/v1/exists/{DATABASE}",
+            headers={"Authorization": f"Basic {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return json.loads(response.read()).get("result") is True
+        except (OSError, ValueError):
+            return False
+
+    def stop(self, wait: float = 30.0) -> bool:
+        """Stop the server cleanly (SIGTERM); return whether one was running."""
+        with self._lock():
+            state = self._read_state()
+            self.state_file.unlink(missing_ok=True)
+            if state is None or not _pid_is_server(state.pid):
+                return False
+            self._kill(state.pid, wait)
+            return True
+
+    @staticmethod
+    def _kill(pid: int, wait: float = 30.0) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _pid_is_server(pid):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        if _pid_is_server(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
