@@ -105,15 +105,45 @@ class EmbeddedServer:
             return None
 
     def status(self) -> ServerState | None:
-        """The running server's state, or None when none is running (stale state removed)."""
+        """The running server's state, or None when none is running.
+
+        A state file whose process is gone is removed; a server of this home
+        whose state file was lost is found again from its command line.
+        """
         state = self._read_state()
-        if state is None:
-            return None
-        if _pid_is_server(state.pid) and _port_open(state.bolt_port):
+        if state is not None and _pid_is_server(state.pid):
             return state
-        if not _pid_is_server(state.pid):
-            self.state_file.unlink(missing_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        orphan = self._find_orphan()
+        if orphan is not None:
+            self._write_state(orphan)
+        return orphan
+
+    def _find_orphan(self) -> ServerState | None:
+        marker = f"-Darcadedb.server.rootPath={self.home / 'arcadedb'}"
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if SERVER_CLASS not in args or marker not in args:
+                continue
+            ports = dict(a.split("=", 1) for a in args if a.startswith("-D") and "=" in a)
+            return ServerState(
+                int(proc.name),
+                int(ports["-Darcadedb.bolt.port"]),
+                int(ports["-Darcadedb.server.httpIncomingPort"]),
+                str(self.home),
+                time.time(),
+            )
         return None
+
+    def _write_state(self, state: ServerState) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state) | {"uri": state.uri}, indent=2))
+        tmp.replace(self.state_file)
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
@@ -132,14 +162,10 @@ class EmbeddedServer:
         with self._lock():
             state = self.status()
             if state is not None:
-                return state
-            stale = self._read_state()
-            if stale is not None and _pid_is_server(stale.pid):
-                # Alive but not answering: it may still be opening its database.
-                state = self._wait_ready(stale, wait)
-                if state is not None:
+                # Running, perhaps still opening its database or busy: wait for it.
+                if self._wait_ready(state, wait) is not None:
                     return state
-                self._kill(stale.pid)
+                self._kill(state.pid)
             return self._spawn(wait)
 
     def _command(self, bolt_port: int, http_port: int) -> list[str]:
@@ -194,9 +220,7 @@ class EmbeddedServer:
                 start_new_session=True,  # outlives the command that started it
             )
         state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time())
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(state) | {"uri": state.uri}, indent=2))
-        tmp.replace(self.state_file)
+        self._write_state(state)
         ready = self._wait_ready(state, wait, proc)
         if ready is None:
             self._kill(proc.pid)
@@ -234,9 +258,9 @@ class EmbeddedServer:
     def stop(self, wait: float = 30.0) -> bool:
         """Stop the server cleanly (SIGTERM); return whether one was running."""
         with self._lock():
-            state = self._read_state()
+            state = self.status()
             self.state_file.unlink(missing_ok=True)
-            if state is None or not _pid_is_server(state.pid):
+            if state is None:
                 return False
             self._kill(state.pid, wait)
             return True

@@ -23,7 +23,9 @@ from typing import Any
 import yaml
 
 from medgraph.graph.schema import Schema, load_schema
+from medgraph.graph.store import Store
 from medgraph.loaders.errors import InputError, InputErrors
+from medgraph.loaders.sync import Edge, Node, Plan, apply_plan, clean, plan_sync
 
 COMMON = "common"
 ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -292,6 +294,32 @@ def _check_relations(model: Model, schema: Schema, errors: list[InputError]) -> 
                                      f"{first.file}:{first.line}); give one a `key`",
                                      line=rel.line, field="key"))
         seen[rel.id] = rel
+
+
+def to_graph(model: Model) -> tuple[list[Node], list[Edge]]:
+    """The model as store nodes and edges, each tagged with the model it came from."""
+    nodes = [
+        Node(e.label, e.id, clean({**e.props, "id": e.id, "model": e.model}))
+        for e in model.entities.values()
+    ]
+    edges = []
+    for r in model.relations:
+        props = clean({**r.props, "id": r.id, "model": r.model})
+        if r.key is not None:
+            props["key"] = r.key
+        edges.append(Edge(r.type, r.id, model.entities[r.from_id].label, r.from_id,
+                          model.entities[r.to_id].label, r.to_id, props))
+    return nodes, edges
+
+
+def load_model(store: Store, model: Model, *, dry_run: bool = False) -> Plan:
+    """Make the store hold exactly this model (and data/common), in one transaction."""
+    nodes, edges = to_graph(model)
+    plan = plan_sync(store, nodes, edges, prune_models=[COMMON, model.name])
+    if not dry_run and plan.changes:
+        with store.transaction() as tx:
+            apply_plan(tx, plan)
+    return plan
 
 
 if __name__ == "__main__":  # python -m medgraph.loaders.model NAME: validate only

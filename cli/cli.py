@@ -1,0 +1,256 @@
+"""The `medgraph` command line: one entry point for every job.
+
+Conventions every command keeps: reading commands print a table for people and
+take `--format table|json|csv`; exit code 0 is success, 2 is refused or bad
+input (one line on stderr naming the file, line and field), 1 is an
+unexpected failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from medgraph.output import FORMATS, render
+from medgraph.graph.server import ServerError
+from medgraph.graph.store import (
+    Store,
+    StoreError,
+    connect,
+    embedded_server,
+    settings_from_env,
+)
+from medgraph.loaders.errors import InputError
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for people; json (stable, documented) or csv for programs",
+)
+
+
+class Refused(click.ClickException):
+    """Exit 2 with one line on stderr."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"medgraph: {self.message}", err=True)
+
+
+class MedgraphGroup(click.Group):
+    """Turns the project's errors into the exit codes the CLI promises."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (InputError, StoreError, ServerError, KeyError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+            raise Refused(message) from None
+
+
+@click.group(cls=MedgraphGroup)
+@click.version_option(package_name="medgraph")
+def main() -> None:
+    """medgraph: who is accountable for a patient's bill, and where the safety net leaks."""
+
+
+def echo(text: str) -> None:
+    click.echo(text)
+
+
+def open_store() -> Store:
+    return connect()
+
+
+# -- db ----------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Start, stop or inspect the store (embedded unless MEDGRAPH_NEO4J_URI is set)."""
+
+
+def _status_row() -> dict[str, Any]:
+    settings = settings_from_env()
+    if not settings.embedded:
+        return {"store": "neo4j", "uri": settings.uri, "database": settings.database,
+                "running": None}
+    state = embedded_server(settings).status()
+    return {
+        "store": "embedded",
+        "running": state is not None,
+        "uri": state.uri if state else None,
+        "pid": state.pid if state else None,
+        "http_port": state.http_port if state else None,
+        "home": str(settings.home),
+        "user": "root",
+        "password_file": str(embedded_server(settings).password_file),
+    }
+
+
+@db.command("start")
+@format_option
+def db_start(fmt: str) -> None:
+    """Start the embedded store (if it is not running) and apply the schema."""
+    started = time.monotonic()
+    connect().close()
+    row = _status_row() | {"seconds": round(time.monotonic() - started, 2)}
+    echo(render([row], fmt, document=row))
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded store cleanly."""
+    settings = settings_from_env()
+    if not settings.embedded:
+        raise Refused("the store is a Neo4j server named by MEDGRAPH_NEO4J_URI; "
+                      "medgraph does not stop it")
+    stopped = embedded_server(settings).stop()
+    echo("stopped" if stopped else "not running")
+
+
+@db.command("status")
+@format_option
+def db_status(fmt: str) -> None:
+    """Say whether the store runs, where, and how to reach it with any Bolt client."""
+    row = _status_row()
+    echo(render([row], fmt, document=row))
+
+
+# -- query -------------------------------------------------------------------------
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise Refused(f"--param {pair!r}: expected name=value")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:
+            params[name] = value
+    return params
+
+
+@main.command()
+@click.argument("statement", required=False)
+@click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False),
+              help="read the statement from a .cypher file")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="a parameter; the value is parsed as JSON when it parses, else text")
+@click.option("--write", is_flag=True, help="allow the statement to write")
+@click.option("--timeout", type=float, default=None,
+              help="seconds before the query is stopped [default: MEDGRAPH_QUERY_TIMEOUT or 30]")
+@click.option("--limit", type=int, default=None, help="return at most this many rows")
+@format_option
+def query(statement: str | None, path: str | None, params: tuple[str, ...], write: bool,
+          timeout: float | None, limit: int | None, fmt: str) -> None:
+    """Run Cypher: a statement, a file (-f), or a named query from queries/ by name.
+
+    \b
+    medgraph query "MATCH (a:Agency) RETURN a.id, a.name_zh LIMIT 5"
+    medgraph query category_without_certifier --param model=hangzhou
+    """
+    from medgraph.queries import load_query
+
+    if path:
+        text = Path(path).read_text("utf-8")
+    elif statement and statement.isidentifier():
+        named = load_query(statement)
+        text = named.text
+    elif statement:
+        text = statement
+    else:
+        raise Refused("give a statement, -f FILE, or the name of a query in queries/")
+    values = _parse_params(params)
+    with open_store() as store:
+        if write:
+            with store.transaction() as tx:
+                rows = tx.rows(text, values)
+        else:
+            rows = store.read(text, _with_declared(text, values), timeout=timeout, limit=limit)
+    echo(render(rows, fmt))
+
+
+def _with_declared(text: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Named queries take optional parameters; absent ones are passed as null."""
+    import re
+
+    declared = set(re.findall(r"\$([A-Za-z_]\w*)", text))
+    return {**{name: None for name in declared}, **params}
+
+
+# -- load --------------------------------------------------------------------------
+@main.group()
+def load() -> None:
+    """Load models or cases into the store (validated first, one transaction, idempotent)."""
+
+
+@load.command("model")
+@click.argument("names", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="validate and show what would change; write nothing")
+@format_option
+def load_model_command(names: tuple[str, ...], dry_run: bool, fmt: str) -> None:
+    """Load one or more models (NAME or PATH); all of them when none is named."""
+    from medgraph.loaders.model import load_model, model_names, read_model
+
+    models = [read_model(name) for name in (names or model_names())]  # validate all first
+    rows = []
+    with open_store() as store:
+        for model in models:
+            plan = load_model(store, model, dry_run=dry_run)
+            rows.append({"model": model.name, "dry_run": dry_run, **plan.summary()})
+    echo(render(rows, fmt))
+
+
+# -- model -------------------------------------------------------------------------
+@main.group()
+def model() -> None:
+    """Inspect the institutional models."""
+
+
+MODEL_CHECKS = (
+    "scheme_without_funder",
+    "scheme_without_administrator",
+    "scheme_without_supervisor",
+    "category_without_certifier",
+    "measure_without_responsible",
+)
+
+
+@model.command("check")
+@click.argument("name", required=False)
+@format_option
+def model_check(name: str | None, fmt: str) -> None:
+    """Report what the loaded model lacks for accountability (exit 0 even when it finds some)."""
+    from medgraph.queries import load_query
+
+    rows = []
+    with open_store() as store:
+        for check in MODEL_CHECKS:
+            for row in store.read(load_query(check).text, {"model": name}):
+                rows.append({"finding": check, **row})
+    columns = ["finding", "id", "name_zh", "model"]
+    echo(render(rows, fmt, columns=columns, document=rows))
+
+
+@model.command("validate")
+@click.argument("names", nargs=-1)
+@format_option
+def model_validate(names: tuple[str, ...], fmt: str) -> None:
+    """Validate model files without a store; print counts by label and relationship."""
+    from medgraph.loaders.model import model_names, read_model
+
+    rows = []
+    for name in names or model_names():
+        counts = read_model(name).counts()
+        for kind, counter in counts.items():
+            rows += [{"model": name, "kind": kind[:-1], "name": k, "count": v}
+                     for k, v in sorted(counter.items())]
+    echo(render(rows, fmt))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
