@@ -252,5 +252,22 @@ def model_validate(names: tuple[str, ...], fmt: str) -> None:
     echo(render(rows, fmt))
 
 
+def _add_command_modules() -> None:
+    """Commands of other parts (settle, trace, gaps, serve, draw, ...) live in
+    `cmd_*.py` beside this file, each with a `COMMANDS` list; they are added here."""
+    import importlib
+    import pkgutil
+
+    import medgraph
+
+    for info in pkgutil.iter_modules(medgraph.__path__):
+        if info.name.startswith("cmd_"):
+            module = importlib.import_module(f"medgraph.{info.name}")
+            for command in module.COMMANDS:
+                main.add_command(command)
+
+
+_add_command_modules()
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,39 @@
+# The two commands of the quick start: `make demo` and `make test`.
+# Each sets up what it needs (a virtual environment in .venv, and for the
+# tests Debian's chromium and a CJK font) and then runs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup browser lint bench
+
+$(BIN)/medgraph: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/medgraph
+
+demo: setup
+	$(BIN)/medgraph demo
+
+# Browser and fonts for the diagram tests (root on Debian; skipped if present).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null; \
+	fi
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/medgraph bench --scale 100k
