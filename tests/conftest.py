@@ -16,9 +16,6 @@ import pytest
 from medgraph.graph.store import Store, connect, embedded_server, settings_from_env
 from medgraph.loaders.model import load_model, model_names, read_model
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-
-
 def _settings(home: Path):
     env = dict(os.environ, MEDGRAPH_HOME=str(home))
     return settings_from_env(env)
