@@ -16,7 +16,6 @@ from typing import Any
 
 import click
 
-from medgraph.output import FORMATS, render
 from medgraph.graph.server import ServerError
 from medgraph.graph.store import (
     Store,
@@ -26,6 +25,7 @@ from medgraph.graph.store import (
     settings_from_env,
 )
 from medgraph.loaders.errors import InputError
+from medgraph.output import FORMATS, render
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
