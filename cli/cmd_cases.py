@@ -42,4 +42,28 @@ def trace(case_id: str, fmt: str) -> None:
             click.echo(render(rows, "csv", columns=["section", *columns]), nl=False)
 
 
-COMMANDS = [trace]
+@click.command()
+@click.option("--year", type=int, required=True, help="calendar year of care")
+@click.option("--model", default="hangzhou", show_default=True)
+@click.option("--high-cost-line", type=float, default=None,
+              help="yearly cost from which a recipient counts as high-cost (assumption) "
+                   "[default: 50000]")
+@click.option("--warning-line", type=float, default=None,
+              help="out-of-pocket under which a high-cost burden counts as cleared "
+                   "(assumption) [default: 20000]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def kpi(year: int, model: str, high_cost_line: float | None, warning_line: float | None,
+        fmt: str) -> None:
+    """The targets of 杭政办函〔2022〕70号 measured on the case data for one year."""
+    from medgraph.analysis import kpi as k
+    from medgraph.graph.store import connect
+
+    with connect() as store:
+        rows = k.kpis(store, year, model,
+                      high_cost_line=high_cost_line or k.HIGH_COST_LINE,
+                      warning_line=warning_line or k.WARNING_LINE)
+    click.echo(render(rows, fmt, columns=["code", "value", "comparator", "target", "met",
+                                          "base", "definition"]))
+
+
+COMMANDS = [trace, kpi]
