@@ -16,6 +16,7 @@ import pytest
 from medgraph.graph.store import Store, connect, embedded_server, settings_from_env
 from medgraph.loaders.model import load_model, model_names, read_model
 
+
 def _settings(home: Path):
     env = dict(os.environ, MEDGRAPH_HOME=str(home))
     return settings_from_env(env)
