@@ -215,10 +215,12 @@ class Store:
                 yield WriteTransaction(tx)
                 tx.commit()
             except ClientError as exc:
-                tx.rollback()
+                if not tx.closed():
+                    tx.rollback()
                 raise _translate(exc) from None
             except BaseException:
-                tx.rollback()
+                if not tx.closed():
+                    tx.rollback()
                 raise
 
     def apply_schema(self) -> None:

@@ -155,12 +155,14 @@ def apply_plan(
     for label, rows in _group(plan.delete_nodes).items():
         for chunk in _chunks(rows, batch_size):
             tx.run(f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": chunk})
+    # Rows are the property maps themselves (they hold `id`): one map per row, not a
+    # nested one, is measurably faster to send and to read on the server.
     by_label: dict[str, list[dict]] = defaultdict(list)
     for node in plan.create_nodes + plan.update_nodes:
-        by_label[node.label].append({"id": node.id, "props": node.props})
+        by_label[node.label].append(node.props)
     for label, rows in by_label.items():
         for chunk in _chunks(rows, batch_size):
-            tx.run(f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row.props",
+            tx.run(f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row",
                    {"rows": chunk})
             step(len(chunk))
     by_shape: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
