@@ -1,0 +1,26 @@
+"""The examples in docstrings are run: they must stay true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "medgraph.graph.schema",
+    "medgraph.graph.store",
+    "medgraph.loaders.errors",
+    "medgraph.loaders.model",
+    "medgraph.loaders.sync",
+    "medgraph.loaders.cases",
+    "medgraph.analysis.trace",
+    "medgraph.output",
+    "medgraph.queries",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
