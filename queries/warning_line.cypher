@@ -1,0 +1,22 @@
+// name: warning_line
+// finds: what the model says about the early-warning line: a rule of kind warning_line, an
+//   indicator about the warning line, or the early-warning measure itself, with the threshold in
+//   yuan when one is given
+// why: 002 二(一) monitors whoever's yearly personal burden reaches the warning line (预警线) but
+//   does not set it; the high_residual_burden and household_catastrophic detectors use the model's
+//   threshold when it carries one, else a parameter
+// rows: one row per node: id, name_zh, threshold (yuan or null), source, locator, quote, assumption,
+//   note
+// params: model (text, optional)
+MATCH (n)
+WHERE (n:BenefitRule OR n:Indicator OR n:Measure) AND ($model IS NULL OR n.model = $model)
+  AND ((n:BenefitRule AND n.kind = 'warning_line')
+       OR (n:Indicator AND (n.code CONTAINS 'warning' OR n.name_zh CONTAINS '预警线'))
+       OR (n:Measure AND n.name_zh CONTAINS '预警'))
+RETURN n.id AS id, n.name_zh AS name_zh,
+       CASE WHEN n:BenefitRule THEN n.threshold
+            WHEN n:Indicator AND n.unit = 'yuan' THEN coalesce(n.target, n.value)
+            ELSE null END AS threshold,
+       n.source AS source, n.locator AS locator, n.quote AS quote, n.assumption AS assumption,
+       n.note AS note
+ORDER BY threshold IS NULL, id
