@@ -17,6 +17,9 @@ MODULES = [
     "medgraph.analysis.trace",
     "medgraph.output",
     "medgraph.queries",
+    "medgraph.bench.measure",
+    "medgraph.bench.report",
+    "medgraph.bench.trace_baseline",
 ]
 
 

@@ -1,0 +1,271 @@
+"""The city-scale benchmark: one synthetic city, every measurement taken on the same data.
+
+`medgraph bench --scale 10k|100k|1m` runs, in order: synthesise the city, settle it (vectorised
+and reference), import the models and the cases into a store of its own (batch sizes swept on a
+sample), time traces against the store and against networkx, time `gaps` and `islands`, load
+the API, and record peak memory. Results are a JSON document (`results.json` in the work
+folder) and a Markdown section for docs/benchmarks.md.
+
+The store is a private embedded server under the work folder, so a benchmark never touches
+the user's data; it is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from medgraph.bench.measure import (
+    children_peak_mb,
+    machine,
+    own_peak_mb,
+    percentiles,
+    process_memory_mb,
+    rate,
+    timed,
+)
+
+SCALES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+REFERENCE_PERSONS = 20_000  # the reference path is timed on a city of this size (pure Python)
+BATCH_SIZES = (1_000, 5_000, 10_000, 20_000)
+SWEEP_PERSONS = 5_000  # the batch-size sweep loads the cases of this many persons, per size
+TRACES = 1_000
+API_CLIENTS = (1, 10, 50)
+
+
+def _medgraph(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "medgraph", *args], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"medgraph {' '.join(args)} failed: {done.stderr.strip()}")
+    return done
+
+
+def step_synth(ctx: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"persons": ctx["persons"]}
+    with timed(out):
+        _medgraph("synth", "--persons", str(ctx["persons"]), "--seed", "1", "-o",
+                  str(ctx["city"]), env=ctx["env"])
+    _medgraph("synth", "--persons", str(min(REFERENCE_PERSONS, ctx["persons"])), "--seed", "1",
+              "-o", str(ctx["small_city"]), env=ctx["env"])
+    out["synth_peak_mb"] = children_peak_mb()
+    return out
+
+
+def step_settle(ctx: dict[str, Any]) -> dict[str, Any]:
+    from medgraph import settlement
+
+    rules = settlement.load_rules("hangzhou")
+    out: dict[str, Any] = {}
+    read: dict[str, Any] = {}
+    with timed(read):
+        inp = settlement.read_input(ctx["city"])
+    vec: dict[str, Any] = {}
+    with timed(vec):
+        results = settlement.settle(inp, rules, engine="vectorised")
+    cases = len(results)
+    out.update(cases=cases, read_csv_s=read["seconds"], vectorised_s=vec["seconds"],
+               vectorised_cases_per_s=rate(cases, vec["seconds"]),
+               end_to_end_cases_per_s=rate(cases, read["seconds"] + vec["seconds"]))
+    small = settlement.read_input(ctx["small_city"])
+    ref: dict[str, Any] = {}
+    with timed(ref):
+        ref_results = settlement.settle(small, rules, engine="reference")
+    small_vec: dict[str, Any] = {}
+    with timed(small_vec):
+        vec_results = settlement.settle(small, rules, engine="vectorised")
+    out.update(reference_cases=len(ref_results),
+               reference_cases_per_s=rate(len(ref_results), ref["seconds"]),
+               vectorised_same_input_cases_per_s=rate(len(vec_results), small_vec["seconds"]),
+               paths_agree=ref_results == vec_results)
+    ctx["settled"] = (inp, results)
+    return out
+
+
+def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
+    from medgraph.loaders import cases as case_loader
+    from medgraph.loaders.model import load_model, model_names, read_model
+
+    store = ctx["store"]
+    out: dict[str, Any] = {"models": {}}
+    for name in model_names():
+        model = read_model(name)
+        took: dict[str, Any] = {}
+        with timed(took):
+            plan = load_model(store, model)
+        summary = plan.summary()
+        out["models"][name] = {
+            "nodes": summary["nodes_created"], "relationships": summary["relationships_created"],
+            "seconds": took["seconds"]}
+    inp, results = ctx["settled"]
+    persons, cases = _as_dicts(inp)
+    by_case = {r["id"]: r for r in results}
+    # Batch sizes, on a sample, each into an emptied case graph.
+    sample_persons = persons[:SWEEP_PERSONS]
+    keep = {p["id"] for p in sample_persons}
+    sample_cases = [c for c in cases if c["person_id"] in keep]
+    sample_results = [by_case[c["id"]] for c in sample_cases]
+    sweep = []
+    for size in BATCH_SIZES:
+        _clear_cases(store)
+        took = {}
+        with timed(took):
+            plan = case_loader.load_cases(store, sample_persons, sample_cases, sample_results,
+                                          "hangzhou", batch_size=size)
+        s = plan.summary()
+        sweep.append({"batch_size": size, "nodes": s["nodes_created"],
+                      "relationships": s["relationships_created"], "seconds": took["seconds"],
+                      "rows_per_s": rate(s["nodes_created"] + s["relationships_created"],
+                                         took["seconds"])})
+    out["batch_sweep"] = sweep
+    best = max(sweep, key=lambda r: r["rows_per_s"])["batch_size"]
+    _clear_cases(store)
+    took = {}
+    with timed(took):
+        plan = case_loader.load_cases(store, persons, cases, results, "hangzhou",
+                                      batch_size=best)
+    s = plan.summary()
+    out["cases_load"] = {
+        "batch_size": best, "persons": len(persons), "cases": len(cases),
+        "nodes": s["nodes_created"], "relationships": s["relationships_created"],
+        "seconds": took["seconds"],
+        "nodes_per_s": rate(s["nodes_created"], took["seconds"]),
+        "relationships_per_s": rate(s["relationships_created"], took["seconds"]),
+        "rows_per_s": rate(s["nodes_created"] + s["relationships_created"], took["seconds"]),
+        "cases_per_s": rate(len(cases), took["seconds"])}
+    again = {}
+    with timed(again):
+        plan = case_loader.load_cases(store, persons, cases, results, "hangzhou",
+                                      batch_size=best)
+    out["cases_reload"] = {"changes": plan.changes, "seconds": again["seconds"]}
+    ctx["case_ids"] = [c["id"] for c in cases]
+    return out
+
+
+def _as_dicts(inp: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Persons and cases as the dicts loaders.cases takes, whatever the input's shape."""
+    if hasattr(inp, "to_dicts"):
+        return inp.to_dicts()
+    return list(inp.persons), list(inp.cases)
+
+
+def _clear_cases(store: Any) -> None:
+    """Delete case data in batches (a single huge DETACH DELETE would hold one transaction)."""
+    while True:
+        with store.transaction() as tx:
+            rows = tx.rows("MATCH (n) WHERE n.model = 'cases' WITH n LIMIT 20000 "
+                           "DETACH DELETE n RETURN count(*) AS deleted")
+        if not rows or not rows[0]["deleted"]:
+            return
+
+
+def step_trace(ctx: dict[str, Any]) -> dict[str, Any]:
+    from medgraph.analysis.trace import trace_case
+    from medgraph.bench.trace_baseline import read_copy, trace_networkx
+
+    store = ctx["store"]
+    ids = random.Random(7).sample(ctx["case_ids"], min(TRACES, len(ctx["case_ids"])))
+    for case_id in ids[:20]:  # warm the server's caches and the driver's pool
+        trace_case(store, case_id)
+    latencies = []
+    for case_id in ids:
+        start = time.perf_counter()
+        trace_case(store, case_id)
+        latencies.append(time.perf_counter() - start)
+    out: dict[str, Any] = {"traces": len(ids), "store": percentiles(latencies)}
+    copy: dict[str, Any] = {}
+    with timed(copy):
+        graph = read_copy(store, ids)
+    latencies = []
+    for case_id in ids:
+        start = time.perf_counter()
+        trace_networkx(graph, case_id)
+        latencies.append(time.perf_counter() - start)
+    out["networkx"] = {**percentiles(latencies), "copy_nodes": graph.number_of_nodes(),
+                       "copy_edges": graph.number_of_edges(), "copy_seconds": copy["seconds"]}
+    return out
+
+
+def step_findings(ctx: dict[str, Any]) -> dict[str, Any]:
+    from medgraph.analysis.findings import gaps, islands
+
+    store = ctx["store"]
+    out: dict[str, Any] = {}
+    took: dict[str, Any] = {}
+    with timed(took):
+        found = gaps(store, model="hangzhou")
+    out["gaps"] = {"seconds": took["seconds"], "findings": len(found)}
+    took = {}
+    with timed(took):
+        found = islands(store)
+    out["islands"] = {"seconds": took["seconds"], "findings": len(found)}
+    out["total_seconds"] = round(out["gaps"]["seconds"] + out["islands"]["seconds"], 3)
+    return out
+
+
+def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
+    script = Path(__file__).with_name("api_load.py")
+    if not script.exists():
+        return {"skipped": "bench/api_load.py is missing"}
+    ids_file = ctx["work"] / "case_ids.json"
+    ids_file.write_text(json.dumps(random.Random(11).sample(
+        ctx["case_ids"], min(2_000, len(ctx["case_ids"])))))
+    done = subprocess.run(
+        [sys.executable, str(script), "--case-ids", str(ids_file), "--clients",
+         ",".join(map(str, API_CLIENTS)), "--json"],
+        env=ctx["env"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-2000:]}
+    return json.loads(done.stdout)
+
+
+STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "synth": step_synth, "settle": step_settle, "import": step_import, "trace": step_trace,
+    "findings": step_findings, "api": step_api,
+}
+
+
+def run(scale: str, work: Path, *, skip: tuple[str, ...] = (),
+        progress: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
+    """Run every step at `scale` in `work`; return the results (also written to results.json)."""
+    from medgraph.graph.store import connect, embedded_server, settings_from_env
+
+    work = work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    home = work / "home"
+    env = dict(os.environ, MEDGRAPH_HOME=str(home))
+    env.pop("MEDGRAPH_NEO4J_URI", None)  # always the embedded store: the benchmark's own
+    os.environ.update(MEDGRAPH_HOME=str(home))
+    os.environ.pop("MEDGRAPH_NEO4J_URI", None)
+    results: dict[str, Any] = {"scale": scale, "machine": machine(),
+                               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    ctx: dict[str, Any] = {"persons": SCALES[scale], "work": work, "env": env,
+                           "city": work / "city", "small_city": work / "small_city"}
+    settings = settings_from_env()
+    results["store_heap"] = settings.heap
+    with connect(settings) as store:
+        ctx["store"] = store
+        try:
+            for name, step in STEPS.items():
+                if name in skip:
+                    continue
+                progress(f"{name} ...")
+                results[name] = step(ctx)
+                progress(f"{name}: {json.dumps(results[name], ensure_ascii=False)[:300]}")
+                (work / "results.json").write_text(json.dumps(results, indent=2))
+        finally:
+            server = embedded_server(settings)
+            state = server.status()
+            results["memory"] = {"medgraph_peak_mb": own_peak_mb(),
+                                 "subprocess_peak_mb": children_peak_mb(),
+                                 "store": process_memory_mb(state.pid) if state else {}}
+            (work / "results.json").write_text(json.dumps(results, indent=2))
+            server.stop()
+    return results

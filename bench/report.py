@@ -1,0 +1,94 @@
+"""Benchmark results as a Markdown section for docs/benchmarks.md.
+
+>>> print(to_markdown({"scale": "1k", "machine": {"cores": 2, "memory_gb": 24.0, "cpu": "x",
+...                    "python": "3.11.7", "system": "Linux"}, "started": "2026-01-01"}))
+... # doctest: +ELLIPSIS
+### Scale 1k (2026-01-01)
+<BLANKLINE>
+Machine: 2 cores, 24.0 GB, x, Python 3.11.7.
+...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _row(*cells: Any) -> str:
+    return "| " + " | ".join("" if c is None else f"{c:,}" if isinstance(c, int | float)
+                             and not isinstance(c, bool) else str(c) for c in cells) + " |"
+
+
+def to_markdown(results: dict[str, Any]) -> str:
+    """One section per run: the machine, then a table per step that ran."""
+    m = results["machine"]
+    lines = [f"### Scale {results['scale']} ({results['started']})", "",
+             f"Machine: {m['cores']} cores, {m['memory_gb']} GB, {m['cpu']}, "
+             f"Python {m['python']}.", ""]
+    if "synth" in results:
+        s = results["synth"]
+        lines += [f"Synthetic city: {s['persons']:,} persons in {s['seconds']} s.", ""]
+    if "settle" in results:
+        s = results["settle"]
+        lines += ["| settlement | cases | cases/s |", "|---|---:|---:|",
+                  _row("vectorised, in memory", s["cases"], s["vectorised_cases_per_s"]),
+                  _row("vectorised, CSV to results", s["cases"], s["end_to_end_cases_per_s"]),
+                  _row("reference (same small city)", s["reference_cases"],
+                       s["reference_cases_per_s"]),
+                  _row("vectorised (same small city)", s["reference_cases"],
+                       s["vectorised_same_input_cases_per_s"]),
+                  "", f"Reference and vectorised paths agree to the fen: {s['paths_agree']}.",
+                  ""]
+    if "import" in results:
+        s = results["import"]
+        lines += ["| import | nodes | relationships | seconds | rows/s |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, r in s["models"].items():
+            rows = r["nodes"] + r["relationships"]
+            lines.append(_row(f"model {name}", r["nodes"], r["relationships"], r["seconds"],
+                              round(rows / r["seconds"]) if r["seconds"] else 0))
+        for r in s["batch_sweep"]:
+            lines.append(_row(f"cases sample, batch {r['batch_size']:,}", r["nodes"],
+                              r["relationships"], r["seconds"], r["rows_per_s"]))
+        c = s["cases_load"]
+        lines += [_row(f"all cases, batch {c['batch_size']:,}", c["nodes"], c["relationships"],
+                       c["seconds"], c["rows_per_s"]), "",
+                  f"Cases loaded: {c['cases']:,} at {c['cases_per_s']:,} cases/s "
+                  f"({c['nodes_per_s']:,} nodes/s, {c['relationships_per_s']:,} "
+                  f"relationships/s). A second load changed {s['cases_reload']['changes']} "
+                  f"things in {s['cases_reload']['seconds']} s.", ""]
+    if "trace" in results:
+        s = results["trace"]
+        lines += ["| trace | p50 ms | p90 ms | p99 ms |", "|---|---:|---:|---:|",
+                  _row("store (named query over Bolt)", s["store"]["p50_ms"],
+                       s["store"]["p90_ms"], s["store"]["p99_ms"]),
+                  _row("networkx, in-memory copy", s["networkx"]["p50_ms"],
+                       s["networkx"]["p90_ms"], s["networkx"]["p99_ms"]), "",
+                  f"{s['traces']:,} random cases. The networkx copy "
+                  f"({s['networkx']['copy_nodes']:,} nodes, {s['networkx']['copy_edges']:,} "
+                  "edges) took "
+                  f"{s['networkx']['copy_seconds']} s to read.", ""]
+    if "findings" in results:
+        s = results["findings"]
+        lines += [f"Findings on the whole city: `gaps` {s['gaps']['seconds']} s "
+                  f"({s['gaps']['findings']:,} findings), `islands` {s['islands']['seconds']} s "
+                  f"({s['islands']['findings']:,} findings), together {s['total_seconds']} s.",
+                  ""]
+    if "api" in results:
+        s = results["api"]
+        if "runs" in s:
+            lines += ["| API accountability lookup | clients | requests/s | p50 ms | p99 ms |",
+                      "|---|---:|---:|---:|---:|"]
+            for r in s["runs"]:
+                lines.append(_row("GET /api/v1/cases/{id}/accountability", r["clients"],
+                                  r["rps"], r["p50_ms"], r["p99_ms"]))
+            lines.append("")
+        else:
+            lines += [f"API: {s}", ""]
+    if "memory" in results:
+        s = results["memory"]
+        store = s.get("store") or {}
+        lines += [f"Peak memory: medgraph {s['medgraph_peak_mb']:,} MB (largest subprocess "
+                  f"{s['subprocess_peak_mb']:,} MB); store {store.get('peak_rss_mb', '?')} MB "
+                  f"resident at peak with a {results.get('store_heap', '?')} Java heap.", ""]
+    return "\n".join(lines)
