@@ -143,6 +143,13 @@ class Store:
     def close(self) -> None:
         self.driver.close()
 
+    def describe(self) -> str:
+        """Where the graph lives, in one line for people (no password)."""
+        if self.settings.embedded:
+            return (f"embedded ArcadeDB, database {self.database!r}, data in "
+                    f"{self.settings.home}")
+        return f"{self.settings.uri}, database {self.database!r}"
+
     # -- reading ------------------------------------------------------------------
     def read(
         self,
