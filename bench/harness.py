@@ -104,8 +104,10 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
         out["models"][name] = {
             "nodes": summary["nodes_created"], "relationships": summary["relationships_created"],
             "seconds": took["seconds"]}
+    from medgraph import settlement
+
     inp, results = ctx["settled"]
-    persons, cases = _as_dicts(inp)
+    persons, cases = settlement.as_records(inp)
     by_case = {r["id"]: r for r in results}
     # Batch sizes, on a sample, each into an emptied case graph.
     sample_persons = persons[:SWEEP_PERSONS]
@@ -147,13 +149,6 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
     out["cases_reload"] = {"changes": plan.changes, "seconds": again["seconds"]}
     ctx["case_ids"] = [c["id"] for c in cases]
     return out
-
-
-def _as_dicts(inp: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Persons and cases as the dicts loaders.cases takes, whatever the input's shape."""
-    if hasattr(inp, "to_dicts"):
-        return inp.to_dicts()
-    return list(inp.persons), list(inp.cases)
 
 
 def _clear_cases(store: Any) -> None:
