@@ -1,0 +1,52 @@
+"""Read-only Cypher for analysts: parameters, a row limit and a time limit that stop it.
+
+`Store.read` refuses a statement that writes (by its clauses before it is sent, and by the
+update counters of a READ transaction that is always rolled back) and abandons it at its time
+limit. Every call, answered or refused, is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from medgraph.api.common import jsonable
+from medgraph.api.deps import AnalystKey, AuditDep, SettingsDep, Stopwatch, StoreDep
+from medgraph.graph.store import StoreError
+
+router = APIRouter(tags=["cypher"])
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(..., min_length=1, max_length=100_000,
+                       examples=["MATCH (a:Agency {model: $model}) RETURN a.id, a.name_zh"])
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"model": "hangzhou"}])
+    limit: int | None = Field(None, ge=1, description="rows to return at most "
+                                                      "[default 1000, at most 10000]")
+    timeout: float | None = Field(None, gt=0, description="seconds before the query is stopped "
+                                                          "[default 10, at most 60]")
+
+
+@router.post("/cypher", summary="Run read-only Cypher (analyst); writes are refused (403)")
+def cypher(*, body: CypherRequest, key: AnalystKey,
+           store: StoreDep, settings: SettingsDep,
+           audit: AuditDep) -> dict[str, Any]:
+    limit = min(body.limit or settings.cypher_limit, settings.cypher_max_limit)
+    timeout = min(body.timeout or settings.cypher_timeout, settings.cypher_max_timeout)
+    watch = Stopwatch()
+    entry = {"query": body.query, "params": body.params, "limit": limit, "timeout": timeout}
+    try:
+        # One row more than asked, to tell the caller whether the answer was cut.
+        rows = store.read(body.query, body.params, timeout=timeout, limit=limit + 1)
+    except StoreError as exc:
+        audit.write(key, "cypher", **entry, rows=0, ms=watch.ms(),
+                    outcome=f"{type(exc).__name__}: {exc}")
+        raise
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    ms = watch.ms()
+    audit.write(key, "cypher", **entry, rows=len(rows), ms=ms, outcome="ok")
+    return {"columns": list(rows[0]) if rows else [], "rows": jsonable(rows),
+            "row_count": len(rows), "truncated": truncated, "ms": ms}

@@ -1,0 +1,162 @@
+"""What every endpoint depends on: the one store of the process, the caller's key, the audit log.
+
+Endpoints are plain `def` functions, so FastAPI runs them in its threadpool; they share one
+`Store` (the neo4j driver is thread-safe and pools its connections).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from medgraph.api.errors import ApiError
+from medgraph.api.keys import ApiKey, KeyFile
+from medgraph.api.settings import ApiSettings
+from medgraph.graph.store import Settings, Store, StoreError, connect, embedded_server
+
+
+class StoreHolder:
+    """The process's one connection to the store, made again after the store restarts.
+
+    The embedded store takes new ports each time it starts, so after a restart the old driver
+    can never reach it: a request that fails with the store unavailable calls `reset()` (and is
+    answered 503), and the next request connects afresh. A Neo4j server keeps its address; the
+    driver reconnects by itself and `reset()` only costs one new driver.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        store = self._store
+        if store is not None:
+            return store
+        with self._lock:
+            if self._store is None:
+                if self.settings.embedded and embedded_server(self.settings).status() is None:
+                    # Starting a store is `medgraph serve`'s job (or `medgraph db start`):
+                    # a request during a restart must not start a second one.
+                    raise StoreError("the embedded store is not running (restarting?); "
+                                     "retry shortly")
+                self._store = connect(self.settings, apply_schema=False)
+            return self._store
+
+    def reset(self) -> None:
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            # A broken driver may fail to close; it is dropped all the same.
+            with contextlib.suppress(Exception):
+                store.close()
+
+    def close(self) -> None:
+        self.reset()
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.stores.get()
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+# The two ways to present a key; both appear in the OpenAPI document and the docs page.
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="an API key made with `medgraph api-key add`")
+bearer = HTTPBearer(auto_error=False, description="the same key as a bearer token")
+
+
+def caller(
+    request: Request,
+    header_key: Annotated[str | None, Depends(api_key_header)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKey:
+    """The key that signs the request; 401 without a valid one."""
+    secret = header_key or (credentials.credentials if credentials else None)
+    if not secret:
+        raise ApiError(401, "unauthenticated",
+                       "an API key is required: send it as X-API-Key or Authorization: Bearer",
+                       {"WWW-Authenticate": "Bearer"})
+    keys: KeyFile = request.app.state.keys
+    key = keys.lookup(secret)
+    if key is None:
+        raise ApiError(401, "unauthenticated", "this API key is not valid (unknown or revoked)",
+                       {"WWW-Authenticate": "Bearer"})
+    request.state.key_name = key.name
+    return key
+
+
+def require(role: str) -> Any:
+    """A dependency that admits keys whose role includes `role`, else answers 403."""
+
+    def check(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
+        if not key.allows(role):
+            raise ApiError(403, "forbidden",
+                           f"this endpoint needs the {role} role; the key {key.name!r} is "
+                           f"{key.role}")
+        return key
+
+    check.__name__ = f"require_{role}"
+    return check
+
+
+reader = require("reader")
+analyst = require("analyst")
+admin = require("admin")
+
+
+class AuditLog:
+    """Analyst queries as JSON lines: who (key name), when, what, with which params, rows, ms.
+
+    The key itself is never written, only the name it was given.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, key: ApiKey, action: str, **fields: Any) -> None:
+        entry = {"at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                 "key": key.name, "role": key.role, "action": action, **fields}
+        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(line)
+
+
+def get_audit(request: Request) -> AuditLog:
+    return request.app.state.audit
+
+
+class Stopwatch:
+    """Milliseconds since it was made.
+
+    >>> Stopwatch().ms() >= 0
+    True
+    """
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    def ms(self) -> float:
+        return round((time.perf_counter() - self._start) * 1000, 1)
+
+
+# Endpoint parameters, declared once (FastAPI's Annotated form).
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+ReaderKey = Annotated[ApiKey, Depends(reader)]
+AnalystKey = Annotated[ApiKey, Depends(analyst)]

@@ -1,0 +1,76 @@
+"""Coverage gaps, information islands and KPIs: the findings of the CLI, filtered and paged.
+
+Findings about one person or household (not enrolled, high burden, household burden, cliff
+effect) are person-level: readers get a count of them, analysts get them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+
+from medgraph.analysis import findings as detectors
+from medgraph.analysis import kpi as k
+from medgraph.api.common import Paging, PagingDep, jsonable
+from medgraph.api.deps import ReaderKey, StoreDep
+from medgraph.api.keys import ApiKey
+
+router = APIRouter(tags=["findings"])
+
+PERSON_LEVEL_KINDS = frozenset({"recipient_not_enrolled", "high_residual_burden",
+                                "household_catastrophic", "cliff_effect"})
+
+Severity = Literal["high", "medium", "low"]
+MODEL = Query(None, max_length=100, description="limit to one model: hangzhou, national, ...")
+KIND = Query(None, max_length=100, description="only findings of this kind")
+
+
+def _filtered(found: list[Any], key: ApiKey, kind: str | None, severity: str | None,
+              paging: Paging) -> dict[str, Any]:
+    rows = [f.to_dict() for f in found
+            if (kind is None or f.kind == kind) and (severity is None or f.severity == severity)]
+    withheld = 0
+    if not key.allows("analyst"):
+        withheld = sum(r["kind"] in PERSON_LEVEL_KINDS for r in rows)
+        rows = [r for r in rows if r["kind"] not in PERSON_LEVEL_KINDS]
+    page = jsonable(paging.page(rows))
+    if withheld:
+        page["withheld"] = {"count": withheld,
+                            "reason": "person-level findings need the analyst role"}
+    return page
+
+
+@router.get("/gaps", summary="Coverage gaps, each explained and cited")
+def gaps(*, model: str | None = MODEL, year: int | None = Query(None, ge=1900, le=2200),
+         kind: str | None = KIND, severity: Severity | None = None,
+         warning_line: float | None = Query(None, gt=0, le=1e9,
+                                            description="yearly out-of-pocket line, yuan"),
+         paging: PagingDep, key: ReaderKey,
+         store: StoreDep) -> dict[str, Any]:
+    found = detectors.gaps(store, model=model, year=year,
+                           params={"warning_line": warning_line})
+    return _filtered(found, key, kind, severity, paging)
+
+
+@router.get("/islands", summary="Information islands, each explained and cited")
+def islands(*, model: str | None = MODEL,
+            without: str | None = Query(None, max_length=300,
+                                        description="what-if: an agency or system id, or "
+                                                    "FROM_ID->TO_ID"),
+            kind: str | None = KIND, severity: Severity | None = None,
+            paging: PagingDep, key: ReaderKey,
+            store: StoreDep) -> dict[str, Any]:
+    found = detectors.islands(store, model=model, without=without)
+    return _filtered(found, key, kind, severity, paging)
+
+
+@router.get("/kpis", summary="The targets of 杭政办函〔2022〕70号 measured for one year")
+def kpis(*, year: int = Query(..., ge=1900, le=2200),
+         model: str = Query("hangzhou", max_length=100),
+         high_cost_line: float = Query(k.HIGH_COST_LINE, gt=0, le=1e9),
+         warning_line: float = Query(k.WARNING_LINE, gt=0, le=1e9),
+         paging: PagingDep, key: ReaderKey,
+         store: StoreDep) -> dict[str, Any]:
+    rows = k.kpis(store, year, model, high_cost_line=high_cost_line, warning_line=warning_line)
+    return jsonable(paging.page(rows))
