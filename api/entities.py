@@ -9,7 +9,7 @@ Every relation in a detail carries its `citation` (source, locator, quote, assum
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -77,9 +77,12 @@ def _search(store: Store, label: str, paging: Paging, q: str | None = None,
     return paging.page(rows)
 
 
-Q = Query(None, max_length=200, description="substring of the Chinese or English name, or the id")
-MODEL = Query(None, max_length=100, description="model: common, hangzhou, national, lingqiu")
-ID = Path(..., max_length=300, description="the entity's id")
+QParam = Annotated[str | None, Query(max_length=200,
+                                     description="substring of the Chinese or English name, "
+                                                 "or the id")]
+ModelParam = Annotated[str | None, Query(max_length=100,
+                                         description="model: common, hangzhou, national, ...")]
+IdParam = Annotated[str, Path(max_length=300, description="the entity's id")]
 
 AGENCY_SECTIONS = [
     ("measures", _when(("RESPONSIBLE_FOR",), ("Measure",), "out")),
@@ -95,16 +98,16 @@ AGENCY_SECTIONS = [
 
 
 @router.get("/agencies", tags=["agencies"], summary="Search agencies by name and kind")
-def list_agencies(*, q: str | None = Q, kind: str | None = Query(None, max_length=50,
+def list_agencies(*, q: QParam = None, kind: str | None = Query(None, max_length=50,
                   description="government, insurer, mass_organisation, ..."),
-                  model: str | None = MODEL, paging: PagingDep,
+                  model: ModelParam = None, paging: PagingDep,
                   store: StoreDep) -> dict[str, Any]:
     return _search(store, "Agency", paging, q, kind, model)
 
 
 @router.get("/agencies/{agency_id}", tags=["agencies"],
             summary="One agency and its responsibilities, each cited")
-def get_agency(*, agency_id: str = ID, store: StoreDep) -> dict[str, Any]:
+def get_agency(*, agency_id: IdParam, store: StoreDep) -> dict[str, Any]:
     """The measures it leads or joins; the schemes and funds it administers, funds, pays or
     supervises; the categories it certifies; the systems it operates or uses; whom it reports to
     and coordinates with. `other` holds the rest (documents it issued, transfers, ...)."""
@@ -113,14 +116,14 @@ def get_agency(*, agency_id: str = ID, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/schemes", tags=["schemes"], summary="List schemes")
-def list_schemes(*, q: str | None = Q, model: str | None = MODEL, paging: PagingDep,
+def list_schemes(*, q: QParam = None, model: ModelParam = None, paging: PagingDep,
                  store: StoreDep) -> dict[str, Any]:
     return _search(store, "Scheme", paging, q, None, model)
 
 
 @router.get("/schemes/{scheme_id}", tags=["schemes"],
             summary="One scheme: its rules, who funds, pays, administers and supervises it")
-def get_scheme(*, scheme_id: str = ID, store: StoreDep) -> dict[str, Any]:
+def get_scheme(*, scheme_id: IdParam, store: StoreDep) -> dict[str, Any]:
     node, links = neighbourhood(store, "Scheme", scheme_id, "scheme")
     rules = [jsonable({**r["rule"], "categories": [c for c in r["categories"] if c]})
              for r in store.read(SCHEME_RULES, {"id": scheme_id})]
@@ -136,14 +139,14 @@ def get_scheme(*, scheme_id: str = ID, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/categories", tags=["categories"], summary="List beneficiary categories")
-def list_categories(*, q: str | None = Q, model: str | None = MODEL, paging: PagingDep,
+def list_categories(*, q: QParam = None, model: ModelParam = None, paging: PagingDep,
                     store: StoreDep) -> dict[str, Any]:
     return _search(store, "BeneficiaryCategory", paging, q, None, model)
 
 
 @router.get("/categories/{category_id}", tags=["categories"],
             summary="One category: who certifies it and the rules that apply to it")
-def get_category(*, category_id: str = ID, store: StoreDep) -> dict[str, Any]:
+def get_category(*, category_id: IdParam, store: StoreDep) -> dict[str, Any]:
     node, links = neighbourhood(store, "BeneficiaryCategory", category_id, "category")
     rules = [jsonable({**r["rule"], "scheme": {"id": r["scheme_id"], "code": r["scheme_code"],
                                                "name_zh": r["scheme_zh"]}})
@@ -159,14 +162,14 @@ def get_category(*, category_id: str = ID, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/documents", tags=["documents"], summary="List source and cited documents")
-def list_documents(*, q: str | None = Q, model: str | None = MODEL, paging: PagingDep,
+def list_documents(*, q: QParam = None, model: ModelParam = None, paging: PagingDep,
                    store: StoreDep) -> dict[str, Any]:
     return _search(store, "Document", paging, q, None, model)
 
 
 @router.get("/documents/{document_id}", tags=["documents"],
             summary="One document: who issued it, what it establishes, what it cites")
-def get_document(*, document_id: str = ID, store: StoreDep) -> dict[str, Any]:
+def get_document(*, document_id: IdParam, store: StoreDep) -> dict[str, Any]:
     node, links = neighbourhood(store, "Document", document_id, "document")
     return {"document": node, **sections(links, [
         ("issued_by", _when(("ISSUED",), None, "in")),
@@ -178,14 +181,14 @@ def get_document(*, document_id: str = ID, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/measures", tags=["measures"], summary="List measures and duties")
-def list_measures(*, q: str | None = Q, model: str | None = MODEL, paging: PagingDep,
+def list_measures(*, q: QParam = None, model: ModelParam = None, paging: PagingDep,
                   store: StoreDep) -> dict[str, Any]:
     return _search(store, "Measure", paging, q, None, model)
 
 
 @router.get("/measures/{measure_id}", tags=["measures"],
             summary="One measure: the lead and joint agencies, what it establishes")
-def get_measure(*, measure_id: str = ID, store: StoreDep) -> dict[str, Any]:
+def get_measure(*, measure_id: IdParam, store: StoreDep) -> dict[str, Any]:
     node, links = neighbourhood(store, "Measure", measure_id, "measure")
     return {"measure": node, **sections(links, [
         ("responsible", _when(("RESPONSIBLE_FOR",), None, "in")),

@@ -6,7 +6,7 @@ effect) are person-level: readers get a count of them, analysts get them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -22,8 +22,9 @@ PERSON_LEVEL_KINDS = frozenset({"recipient_not_enrolled", "high_residual_burden"
                                 "household_catastrophic", "cliff_effect"})
 
 Severity = Literal["high", "medium", "low"]
-MODEL = Query(None, max_length=100, description="limit to one model: hangzhou, national, ...")
-KIND = Query(None, max_length=100, description="only findings of this kind")
+ModelParam = Annotated[str | None, Query(max_length=100,
+                                         description="limit to one model: hangzhou, ...")]
+KindParam = Annotated[str | None, Query(max_length=100, description="only findings of this kind")]
 
 
 def _filtered(found: list[Any], key: ApiKey, kind: str | None, severity: str | None,
@@ -42,8 +43,8 @@ def _filtered(found: list[Any], key: ApiKey, kind: str | None, severity: str | N
 
 
 @router.get("/gaps", summary="Coverage gaps, each explained and cited")
-def gaps(*, model: str | None = MODEL, year: int | None = Query(None, ge=1900, le=2200),
-         kind: str | None = KIND, severity: Severity | None = None,
+def gaps(*, model: ModelParam = None, year: int | None = Query(None, ge=1900, le=2200),
+         kind: KindParam = None, severity: Severity | None = None,
          warning_line: float | None = Query(None, gt=0, le=1e9,
                                             description="yearly out-of-pocket line, yuan"),
          paging: PagingDep, key: ReaderKey,
@@ -54,11 +55,11 @@ def gaps(*, model: str | None = MODEL, year: int | None = Query(None, ge=1900, l
 
 
 @router.get("/islands", summary="Information islands, each explained and cited")
-def islands(*, model: str | None = MODEL,
+def islands(*, model: ModelParam = None,
             without: str | None = Query(None, max_length=300,
                                         description="what-if: an agency or system id, or "
                                                     "FROM_ID->TO_ID"),
-            kind: str | None = KIND, severity: Severity | None = None,
+            kind: KindParam = None, severity: Severity | None = None,
             paging: PagingDep, key: ReaderKey,
             store: StoreDep) -> dict[str, Any]:
     found = detectors.islands(store, model=model, without=without)
