@@ -1,0 +1,56 @@
+"""Network diagrams of the graph and the report.
+
+`render(store, view, fmt, **options)` gives one view as HTML (interactive, self-contained),
+SVG or PNG; `write_report(store, path, **options)` writes the one-file HTML report.
+
+Views: coordination, mechanism, case (needs `case_id`), data-sharing, funding, responsibility.
+Options: model, lang (zh|en), case_id, limit (aggregate above this many nodes), dpi (PNG).
+
+>>> from medgraph.visualizations import FORMATS
+>>> FORMATS
+('html', 'svg', 'png')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from medgraph.visualizations.views import VIEWS, build
+
+FORMATS = ("html", "svg", "png")
+
+
+def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
+    """One view as bytes. KeyError for an unknown view or case, ValueError for a bad option.
+
+    >>> svg = render(store, "coordination", "svg", model="hangzhou")   # doctest: +SKIP
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    dpi = int(options.pop("dpi", 0) or 0)
+    built = build(store, view, **options)
+    if fmt == "html":
+        from medgraph.visualizations.interactive import render_html
+
+        return render_html(built)
+    from medgraph.visualizations.static import DPI, draw
+
+    return draw(built, fmt, dpi or DPI)
+
+
+def write_report(store: Any, path: str | Path, **options: Any) -> Path:
+    """Write the self-contained HTML report to `path`; returns the path.
+
+    >>> write_report(store, "report.html")                             # doctest: +SKIP
+    PosixPath('report.html')
+    """
+    from medgraph.visualizations.report import report_html
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report_html(store, **options), encoding="utf-8")
+    return target
+
+
+__all__ = ["FORMATS", "VIEWS", "render", "write_report"]

@@ -8,7 +8,8 @@ the same picture.
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
->>> g.add_node("a", text="财政局"); g.add_node("b", text="医疗救助基金"); g.add_node("c", text="医疗救助")
+>>> g.add_node("a", text="财政局"); g.add_node("b", text="医疗救助基金")
+>>> g.add_node("c", text="医疗救助")
 >>> _ = g.add_edge("a", "b"); _ = g.add_edge("b", "c")
 >>> placed = layered(g)
 >>> [round(placed.pos[n][0], 2) for n in "abc"] == sorted(round(placed.pos[n][0], 2) for n in "abc")
@@ -20,6 +21,7 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -137,7 +139,7 @@ def _order(graph: nx.MultiDiGraph, layer: dict[str, int], sweeps: int = 6) -> li
         index = {n: i - (len(row) - 1) / 2 for row in rows for i, n in enumerate(row)}
         order = range(count) if sweep % 2 == 0 else range(count - 1, -1, -1)
         for k in order:
-            def centre(node: str, k: int = k) -> float:
+            def centre(node: str, k: int = k, index: dict[str, float] = index) -> float:
                 around = [index[m] for m in undirected.neighbors(node)
                           if m in layer and layer[m] != k]
                 return sum(around) / len(around) if around else index[node]
@@ -205,3 +207,61 @@ def tiered(graph: nx.MultiDiGraph, captions: dict[int, str] | None = None,
         placed.bands.append((top, (captions or {}).get(t, f"{t}")))
         y += 0.55 - gap_y
     return placed
+
+
+def _crosses(points: list[tuple[float, float]], placed: Placed, skip: tuple[str, ...]) -> bool:
+    for node, (x, y) in placed.pos.items():
+        if node in skip:
+            continue
+        w, h = placed.size[node]
+        if any(abs(px - x) < w / 2 + 0.04 and abs(py - y) < h / 2 + 0.04 for px, py in points):
+            return True
+    return False
+
+
+def _arc(a: tuple[float, float], b: tuple[float, float], rad: float,
+         steps: int = 24) -> list[tuple[float, float]]:
+    """Points of matplotlib's arc3 curve from a to b (a quadratic Bézier)."""
+    (x1, y1), (x2, y2) = a, b
+    cx, cy = (x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1)
+    out = []
+    for i in range(1, steps):
+        t = i / steps
+        out.append(((1 - t) ** 2 * x1 + 2 * t * (1 - t) * cx + t * t * x2,
+                    (1 - t) ** 2 * y1 + 2 * t * (1 - t) * cy + t * t * y2))
+    return out
+
+
+def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], float]:
+    """The arc3 `rad` of each edge: 0 (straight) unless it would cross another box or run on
+    top of another edge between the same two nodes; then the smallest bend that clears.
+
+    >>> g = nx.MultiDiGraph()
+    >>> for n in "abc": g.add_node(n, text=n)
+    >>> _ = g.add_edge("a", "c"); _ = g.add_edge("a", "b"); _ = g.add_edge("b", "c")
+    >>> p = Placed(pos={"a": (0, 0), "b": (1, 0), "c": (2, 0)})
+    >>> _measure(g, p)
+    >>> r = bends(g, p); r["a", "c", 0] != 0, r["a", "b", 0]
+    (True, 0.0)
+    """
+    out: dict[tuple[str, str, Any], float] = {}
+    taken: dict[frozenset[str], list[float]] = {}
+    for a, b, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        if a == b or a not in placed.pos or b not in placed.pos:
+            continue
+        pair = frozenset((a, b))
+        sign = 1.0 if a < b else -1.0  # the same bend seen from either end
+        used = taken.setdefault(pair, [])
+        chosen = None
+        for rad in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7):
+            if any(abs(rad * sign - u) < 0.1 for u in used):
+                continue
+            if not _crosses(_arc(placed.pos[a], placed.pos[b], rad), placed, (a, b)):
+                chosen = rad
+                break
+        if chosen is None:  # nothing clears: the least bent free one
+            chosen = next(r for r in (0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 0.9)
+                          if all(abs(r * sign - u) >= 0.1 for u in used))
+        used.append(chosen * sign)
+        out[a, b, key] = chosen
+    return out

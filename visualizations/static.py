@@ -1,0 +1,248 @@
+"""Print-quality SVG and PNG with matplotlib, on the deterministic layouts of layout.py.
+
+Axes are in inches (the figure is sized from the layout), so boxes sized from their text never
+overlap and a label keeps its size whatever the graph. Chinese needs a CJK font: the first
+Noto Sans CJK (Debian: fonts-noto-cjk) or other CJK family matplotlib's font manager knows.
+SVG keeps text as text (svg.fonttype none), so a reader can search it for 医疗救助.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: the diagrams are files
+
+from matplotlib import font_manager  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle  # noqa: E402
+
+from medgraph.visualizations import layout, style  # noqa: E402
+from medgraph.visualizations.views import View  # noqa: E402
+
+DPI = 150
+MARGIN = 0.5  # inches around the drawing
+PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "Noto Sans CJK JP", "Noto Serif CJK SC")
+
+
+class FontMissing(RuntimeError):
+    """No CJK font: Chinese labels would print as boxes."""
+
+
+def cjk_font() -> str:
+    """The family name of an installed CJK font, preferred ones first.
+
+    >>> "CJK" in cjk_font() or "Hei" in cjk_font() or "Han" in cjk_font()  # doctest: +SKIP
+    True
+    """
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for name in PREFERRED:
+        if name in names:
+            return name
+    found = sorted(n for n in names if "CJK" in n or "Hei" in n or "Han Sans" in n)
+    if found:
+        return found[0]
+    raise FontMissing(
+        "no CJK font for the Chinese labels; install Debian's fonts-noto-cjk "
+        "(apt-get install fonts-noto-cjk, or `make browser`), then remove matplotlib's font "
+        "cache (~/.cache/matplotlib) so that it is found")
+
+
+def _rc() -> dict[str, Any]:
+    return {"font.family": [cjk_font(), "DejaVu Sans"], "svg.fonttype": "none",
+            "svg.hashsalt": "medgraph", "axes.unicode_minus": False}
+
+
+def _save(fig: Any, fmt: str, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _clip(centre: tuple[float, float], size: tuple[float, float],
+          towards: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from a box centre towards a point leaves the box."""
+    (x, y), (w, h) = centre, size
+    dx, dy = towards[0] - x, towards[1] - y
+    if dx == 0 and dy == 0:
+        return centre
+    scale = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
+    return x + dx * scale, y + dy * scale
+
+
+def _legend(view: View) -> tuple[list[Any], list[str]]:
+    g = view.graph
+    handles: list[Any] = []
+    texts: list[str] = []
+    en = view.lang == "en"
+    for kind in sorted({k for _, k in g.nodes(data="kind")}):
+        spec = style.KINDS[kind]
+        handles.append(Patch(facecolor=spec.colour, edgecolor="#555555"))
+        texts.append(spec.en if en else f"{spec.zh} {spec.en}")
+    for mark in sorted({h for _, h in g.nodes(data="highlight") if h}):
+        colour, zh, text_en = style.HIGHLIGHTS[mark]
+        handles.append(Patch(facecolor="white", edgecolor=colour, linewidth=2.5))
+        texts.append(text_en if en else f"{zh} {text_en}")
+    for rel_type in sorted({t for _, _, t in g.edges(data="type")}):
+        spec = style.edge_style(rel_type)
+        handles.append(Line2D([], [], color=spec.colour, linestyle=spec.dash_mpl, lw=1.8))
+        texts.append(spec.en if en else f"{spec.zh} {spec.en}")
+    return handles, texts
+
+
+def _frame(width: float, height: float, view: View, legend_items: int
+           ) -> tuple[Any, float, float]:
+    """A figure of the drawing's size plus title, notes and legend; returns fig, bottom, top."""
+    columns = 4
+    legend_h = 0.25 * math.ceil(legend_items / columns) + 0.2 if legend_items else 0.0
+    notes_h = 0.22 * len(view.notes)
+    title_h = 0.55
+    bottom = MARGIN / 2 + legend_h + notes_h
+    fig_w = max(width + 2 * MARGIN, 7.0)
+    fig_h = height + 2 * MARGIN + bottom + title_h
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    fig.text(0.5, 1 - 0.3 / fig_h, view.title, ha="center", va="center", fontsize=13,
+             weight="bold")
+    for i, note in enumerate(view.notes):
+        fig.text(0.5, (MARGIN / 2 + legend_h + 0.22 * (len(view.notes) - i - 0.5)) / fig_h,
+                 note, ha="center", va="center", fontsize=8.5, color="#444444")
+    return fig, bottom, title_h
+
+
+def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """SVG or PNG of a network view."""
+    with plt.rc_context(_rc()):
+        g = view.graph
+        placed = (layout.tiered(g, view.captions) if view.layout == "tiers"
+                  else layout.layered(g))
+        xmin, xmax, ymin, ymax = placed.extent()
+        left_room = 1.0 if view.layout == "tiers" else 0.0  # tier captions
+        width, height = xmax - xmin + left_room, ymax - ymin
+        handles, texts = _legend(view)
+        fig, bottom, top = _frame(width, height, view, len(texts))
+        fig_w, fig_h = fig.get_size_inches()
+        ax = fig.add_axes((0, bottom / fig_h, 1, 1 - (bottom + top) / fig_h))
+        ax.set_axis_off()
+        # Data units are inches: the axes span exactly the figure's width and the drawing's height.
+        cx = (xmin - left_room + xmax) / 2
+        ax.set_xlim(cx - fig_w / 2, cx + fig_w / 2)
+        ax.set_ylim(ymin - MARGIN, ymax + MARGIN)
+        if not g:
+            ax.text(cx, 0.5, "此视图在模型中无数据 · nothing in the model for this view",
+                    ha="center", va="center", fontsize=11, color="#666666")
+        for y, caption in placed.bands if view.layout == "tiers" else []:
+            ax.text(xmin - left_room, y - 0.15, caption, ha="left", va="top", fontsize=10,
+                    color="#08519c", weight="bold")
+        _edges(ax, g, placed)
+        for node, (x, y) in placed.pos.items():
+            attrs = g.nodes[node]
+            w, h = placed.size[node]
+            mark = attrs.get("highlight")
+            ax.add_patch(FancyBboxPatch(
+                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor=style.KINDS[attrs.get("kind", "other")].colour,
+                edgecolor=style.HIGHLIGHTS[mark][0] if mark else "#555555",
+                linewidth=2.6 if mark else 0.8, zorder=3))
+            ax.text(x, y, "\n".join(placed.lines[node]), ha="center", va="center",
+                    fontsize=layout.NODE_PT, zorder=4, linespacing=1.15)
+        if texts:
+            fig.legend(handles, texts, loc="lower center", ncol=4, fontsize=8, frameon=False,
+                       bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
+        return _save(fig, fmt, dpi)
+
+
+def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
+    """Arrows from box border to box border; parallel edges bend apart; labels on white."""
+    rads = layout.bends(g, placed)
+    for (a, b, key), rad in sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2]))):
+        attrs = g.edges[a, b, key]
+        (x1, y1), (x2, y2) = placed.pos[a], placed.pos[b]
+        # A curved edge leaves its box towards the curve's control point, not the other box.
+        control = ((x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1))
+        start = _clip(placed.pos[a], placed.size[a], control if rad else placed.pos[b])
+        end = _clip(placed.pos[b], placed.size[b], control if rad else placed.pos[a])
+        spec = style.edge_style(attrs["type"])
+        ax.add_patch(FancyArrowPatch(
+            start, end, arrowstyle="-|>", mutation_scale=11, color=spec.colour,
+            linewidth=attrs.get("width", 1.2), linestyle=spec.dash_mpl,
+            connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=1, shrinkB=1))
+        text = attrs.get("text") or ""
+        if text and text not in (spec.zh, spec.en):
+            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            dx, dy = end[0] - start[0], end[1] - start[1]
+            # The middle of an arc3 curve is shifted by rad/2 of the chord, perpendicular to it.
+            mx, my = mx + rad / 2 * dy, my - rad / 2 * dx
+            ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
+                    color=spec.colour, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.9})
+
+
+def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """The responsibility matrix: agencies down, measures across, ● lead, ○ joint."""
+    assert view.matrix is not None
+    m = view.matrix
+    with plt.rc_context(_rc()):
+        row_lines = [layout.wrap(a["text"], 12) for a in m.agencies]
+        col_lines = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", 5)
+                     for c in m.measures]
+        label_w = max([layout.box_size(lines)[0] for lines in row_lines] + [1.0])
+        col_w = max([layout.box_size(lines)[0] for lines in col_lines] + [0.7])
+        head_h = max([layout.box_size(lines)[1] for lines in col_lines] + [0.4])
+        row_h = max([layout.box_size(lines)[1] for lines in row_lines] + [0.3])
+        width = label_w + col_w * len(m.measures)
+        height = head_h + row_h * len(m.agencies)
+        lead, joint = "#08519c", "#9ecae1"
+        en = view.lang == "en"
+        handles = [Patch(facecolor=lead), Patch(facecolor=joint)]
+        texts = (["lead", "joint"] if en else ["● 牵头 lead", "○ 配合 joint"])
+        fig, bottom, top = _frame(width, height, view, len(texts))
+        fig_w, fig_h = fig.get_size_inches()
+        ax = fig.add_axes((0, bottom / fig_h, 1, 1 - (bottom + top) / fig_h))
+        ax.set_axis_off()
+        x0 = (fig_w - width) / 2
+        ax.set_xlim(0, fig_w)
+        ax.set_ylim(-height - MARGIN, MARGIN)
+        if not m.cells:
+            ax.text(fig_w / 2, -height / 2, "此视图在模型中无数据 · nothing in the model for "
+                    "this view", ha="center", va="center", fontsize=11, color="#666666")
+        for j, lines in enumerate(col_lines):
+            ax.text(x0 + label_w + (j + 0.5) * col_w, -head_h / 2, "\n".join(lines),
+                    ha="center", va="center", fontsize=layout.NODE_PT - 1, weight="bold")
+        for i, (agency, lines) in enumerate(zip(m.agencies, row_lines, strict=True)):
+            y = -head_h - i * row_h
+            if i % 2 == 0:  # banding helps the eye follow a row in print
+                ax.add_patch(Rectangle((x0, y - row_h), width, row_h, facecolor="#f4f4f4",
+                                       edgecolor="none", zorder=0))
+            ax.text(x0 + 0.08, y - row_h / 2, "\n".join(lines), ha="left", va="center",
+                    fontsize=layout.NODE_PT - 1)
+            for j, measure in enumerate(m.measures):
+                role = m.cells.get((agency["id"], measure["id"]))
+                if not role:
+                    continue
+                cx, cy = x0 + label_w + (j + 0.5) * col_w, y - row_h / 2
+                ax.add_patch(Rectangle((cx - col_w / 2 + 0.04, cy - row_h / 2 + 0.03),
+                                       col_w - 0.08, row_h - 0.06, zorder=1,
+                                       facecolor=lead if role == "lead" else joint))
+                mark = ("lead" if en else "●牵头") if role == "lead" else \
+                       ("joint" if en else "○配合")
+                ax.text(cx, cy, mark, ha="center", va="center", zorder=2, fontsize=8.5,
+                        color="white" if role == "lead" else "black")
+        ax.plot([x0, x0 + width], [-head_h, -head_h], color="#333333", lw=1)
+        for j in range(len(m.measures) + 1):
+            x = x0 + label_w + j * col_w
+            ax.plot([x, x], [0, -height], color="#bbbbbb", lw=0.5)
+        fig.legend(handles, texts, loc="lower center", ncol=4, fontsize=8, frameon=False,
+                   bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
+        return _save(fig, fmt, dpi)
+
+
+def draw(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    return draw_matrix(view, fmt, dpi) if view.matrix is not None else draw_graph(view, fmt, dpi)

@@ -1,0 +1,369 @@
+"""The views: each reads the store once and returns a `View`, a graph ready to lay out and draw.
+
+A view's graph is a networkx MultiDiGraph whose nodes carry `text` (the label shown), `kind`
+(colour group, see style.KINDS), `tip` (plain-text tooltip with citations) and optionally
+`tier` and `highlight`; its edges carry `type`, `text`, `width` and `tip`. The renderers
+(static.py, interactive.py) know nothing about the store.
+
+>>> sorted(VIEWS)
+['case', 'coordination', 'data-sharing', 'funding', 'mechanism', 'responsibility']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from medgraph.analysis import network
+from medgraph.queries import load_query
+from medgraph.visualizations import style
+
+# Above this many nodes a view groups agencies by level and kind (and cases by category).
+AGGREGATE_ABOVE = 60
+
+TIER_CAPTIONS = {0: ("牵头", "lead"), 1: ("协调", "coordinating"), 2: ("执行", "carrying out")}
+
+
+@dataclass
+class Matrix:
+    """Agencies (rows) × measures (columns), each cell 'lead', 'joint' or absent."""
+
+    agencies: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    cells: dict[tuple[str, str], str]
+    tips: dict[tuple[str, str], str]
+
+
+@dataclass
+class View:
+    name: str
+    title: str
+    graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    layout: str = "layers"  # layers | tiers | matrix
+    notes: list[str] = field(default_factory=list)
+    captions: dict[int, str] = field(default_factory=dict)
+    matrix: Matrix | None = None
+    lang: str = "zh"
+
+    @property
+    def empty(self) -> bool:
+        if self.matrix is not None:
+            return not self.matrix.cells
+        return self.graph.number_of_nodes() == 0
+
+
+def _read(store: Any, name: str, **params: Any) -> list[dict[str, Any]]:
+    return store.read(load_query(name).text, params)
+
+
+def _cite(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: props.get(k) for k in ("source", "locator", "quote", "assumption", "note")}
+
+
+def _add_node(g: nx.MultiDiGraph, props: dict[str, Any], label: str | None, lang: str,
+              **extra: Any) -> str:
+    node = str(props["id"])
+    if node in g:
+        return node
+    kind = style.node_kind(label, props)
+    details = [f"{style.KINDS[kind].zh} {style.KINDS[kind].en}"]
+    if props.get("level"):
+        details.append(f"level: {props['level']}")
+    g.add_node(node, text=style.label(props, lang), kind=kind, label=label,
+               level=props.get("level"), name_zh=props.get("name_zh"),
+               tip=style.tooltip({**props, "details": details, "citations": [_cite(props)]},
+                                 lang), **extra)
+    return node
+
+
+def _edge_text(rel_type: str, rel: dict[str, Any], lang: str) -> str:
+    if lang == "zh" and rel.get("what_zh"):
+        return str(rel["what_zh"])
+    edge = style.edge_style(rel_type)
+    return edge.zh if lang == "zh" else edge.en
+
+
+def _add_edge(g: nx.MultiDiGraph, a: str, b: str, rel_type: str, rel: dict[str, Any],
+              lang: str, text: str | None = None, width: float = 1.2) -> None:
+    text = text if text is not None else _edge_text(rel_type, rel, lang)
+    edge = style.edge_style(rel_type)
+    head = f"{g.nodes[a]['text']} → {g.nodes[b]['text']}: {edge.zh} {edge.en}"
+    if rel.get("what_zh"):
+        head += f" ({rel['what_zh']})"
+    lines = [head] + style.citation_lines(_cite(rel))
+    g.add_edge(a, b, type=rel_type, text=text, width=width, tip="\n".join(lines))
+
+
+def _add_rows(g: nx.MultiDiGraph, rows: list[dict[str, Any]], lang: str) -> None:
+    """Rows of a, a_label, type, rel, b, b_label (the flow queries) into the graph."""
+    for row in rows:
+        a = _add_node(g, row["a"], row["a_label"], lang)
+        if row.get("b") is None or row.get("type") is None:
+            continue
+        b = _add_node(g, row["b"], row["b_label"], lang)
+        _add_edge(g, a, b, row["type"], row["rel"] or {}, lang)
+
+
+def _title(view: str, lang: str, model: str | None, extra: str = "") -> str:
+    zh, en = style.TITLES[view]
+    head = zh if lang == "zh" else en
+    where = f" · {model}" if model else ""
+    return f"{head}{extra}{where}" + (f"  ({en})" if lang == "zh" else "")
+
+
+# -- the views --------------------------------------------------------------------------------
+def coordination(store: Any, model: str | None = None, lang: str = "zh",
+                 **_: Any) -> View:
+    """000 Fig. 2: tiers from REPORTS_TO (the lead reports to no one), then coordination links."""
+    view = View("coordination", _title("coordination", lang, model), layout="tiers", lang=lang)
+    g = view.graph
+    _add_rows(g, _read(store, "coordination_links", model=model), lang)
+    reports = nx.DiGraph((a, b) for a, b, t in g.edges(data="type") if t == "REPORTS_TO")
+    for node in g:
+        # Depth of the reporting chain; a cycle (bad data) stops at the node seen twice.
+        depth, seen, current = 0, {node}, node
+        while current in reports and list(reports.successors(current)):
+            current = sorted(reports.successors(current))[0]
+            if current in seen:
+                break
+            seen.add(current)
+            depth += 1
+        if node not in reports:  # only coordinates: put it beside the bodies it talks to
+            depth = 1
+        g.nodes[node]["tier"] = depth
+    for tier in {t for _, t in g.nodes(data="tier")}:
+        zh, en = TIER_CAPTIONS[min(tier, 2)]
+        view.captions[tier] = zh if lang == "zh" else en
+    return view
+
+
+def mechanism(store: Any, model: str | None = None, lang: str = "zh", **_: Any) -> View:
+    """000 Fig. 1: the elements and the named flows between them (relations with what_zh)."""
+    view = View("mechanism", _title("mechanism", lang, model), lang=lang)
+    _add_rows(view.graph, _read(store, "mechanism_flows", model=model), lang)
+    return view
+
+
+def _yuan(amount: float) -> str:
+    return f"{amount / 10000:,.0f}万元" if amount >= 10000 else f"{amount:,.0f}元"
+
+
+def funding(store: Any, model: str | None = None, lang: str = "zh", **_: Any) -> View:
+    """Money from its sources to the schemes; line width follows the amount, else the share."""
+    view = View("funding", _title("funding", lang, model), lang=lang)
+    g = view.graph
+    rows = _read(store, "funding_flows", model=model)
+    top = max((r["rel"].get("amount") or 0 for r in rows), default=0) or 1
+    for row in rows:
+        a = _add_node(g, row["a"], row["a_label"], lang)
+        b = _add_node(g, row["b"], row["b_label"], lang)
+        rel = row["rel"]
+        text = _edge_text(row["type"], rel, lang)
+        width = 1.2
+        if rel.get("amount") is not None:
+            text += f" {_yuan(rel['amount'])}"
+            width = 1.0 + 5.0 * rel["amount"] / top
+        elif rel.get("share") is not None:
+            width = 1.0 + 5.0 * rel["share"]
+        if rel.get("share") is not None:
+            text += f" {rel['share']:.0%}"
+        if rel.get("year"):
+            text += f" ({rel['year']})"
+        _add_edge(g, a, b, row["type"], rel, lang, text=text, width=width)
+    if rows:
+        view.notes.append("线宽与金额(无金额时与份额)成正比 · line width follows the amount, "
+                          "else the share")
+    return view
+
+
+def data_sharing(store: Any, model: str | None = None, lang: str = "zh", **_: Any) -> View:
+    """Systems and agencies with their data flows; islands and articulation points marked."""
+    view = View("data-sharing", _title("data-sharing", lang, model), lang=lang)
+    g = view.graph
+    rows = _read(store, "data_sharing_flows", model=model)
+    for row in rows:
+        a = _add_node(g, row["a"], row["a_label"], lang)
+        if row.get("b") is None:
+            continue
+        b = _add_node(g, row["b"], row["b_label"], lang)
+        rel = row["rel"] or {}
+        text = str(rel["data"]) if rel.get("data") else None
+        _add_edge(g, a, b, row["type"], rel, lang, text=text)
+    # The same analysis as `medgraph islands`, per model: models are separate places.
+    shared = network.read_graph(store, model)
+    by_model: dict[Any, list[str]] = defaultdict(list)
+    for node, attrs in shared.nodes(data=True):
+        by_model[attrs.get("model")].append(node)
+    for nodes in by_model.values():
+        sub = shared.subgraph(nodes)
+        for part in network.components(sub)[1:]:
+            for node in part:
+                if node in g:
+                    g.nodes[node]["highlight"] = "island"
+        for node in network.articulation_points(sub):
+            if node in g:
+                g.nodes[node]["highlight"] = "articulation"
+    return view
+
+
+def case(store: Any, case_id: str | None = None, lang: str = "zh", **_: Any) -> View:
+    """One case: who funds, certifies, pays and supervises each payment, with amounts."""
+    from medgraph.analysis.trace import trace_case
+
+    if not case_id:
+        raise ValueError("the case view needs a case id (medgraph draw case CASE_ID)")
+    trace = trace_case(store, case_id)
+    view = View("case", _title("case", lang, None, f" {case_id}"), lang=lang)
+    g = view.graph
+    ids = {case_id}
+    for section in ("payments", "funds", "certifies", "pays", "supervises"):
+        for item in trace[section]:
+            ids.update(str(v) for k, v in item.items() if k.endswith("_id") and v)
+    props = {r["n"]["id"]: (r["n"], r["label"]) for r in _read(store, "case_nodes",
+                                                                   ids=sorted(ids))}
+
+    def node(node_id: str, fallback_zh: str | None = None, label: str | None = None) -> str:
+        found, found_label = props.get(node_id, ({"id": node_id, "name_zh": fallback_zh},
+                                                 label))
+        return _add_node(g, found, found_label, lang)
+
+    info = trace["case"]
+    c = node(case_id, f"病例 {case_id}", "Case")
+    cost = info.get("total_cost")
+    g.nodes[c]["text"] = f"病例 {case_id}" + (f" {_yuan(cost)}" if cost else "")
+    for pay in trace["payments"]:
+        s = node(pay["scheme_id"], pay["scheme_zh"], "Scheme")
+        _add_edge(g, s, c, "SETTLED_BY", {"what_zh": pay.get("explanation")}, lang,
+                  text=_yuan(pay["amount"] or 0))
+    for fund in trace["funds"]:
+        a = node(fund["funder_id"], fund["funder_zh"], fund["funder_label"])
+        b = node(fund["funded_id"], fund["funded_zh"], fund["funded_label"])
+        text = _edge_text(fund["relation"], fund, lang)
+        if fund.get("share") is not None:
+            text += f" {fund['share']:.0%}"
+        _add_edge(g, a, b, fund["relation"], fund, lang, text=text)
+    for pay in trace["pays"]:
+        _add_edge(g, node(pay["agency_id"], pay["agency_zh"], "Agency"),
+                  node(pay["scheme_id"]), pay["relation"], pay, lang)
+    for cert in trace["certifies"]:
+        category = f"category:{cert['category_code']}"
+        g.add_node(category, text=cert.get("category_zh") or cert["category_code"],
+                   kind="category", tip=f"{cert.get('category_zh')}\n"
+                   f"{cert.get('certificate_zh') or ''}\n{cert.get('valid_from')} – "
+                   f"{cert.get('valid_to')}")
+        _add_edge(g, category, c, "HOLDS", {}, lang,
+                  text="有效" if cert.get("valid_on_date") else "就诊日无效 not valid")
+        if cert.get("agency_id"):
+            _add_edge(g, node(cert["agency_id"], cert["agency_zh"], "Agency"), category,
+                      "CERTIFIES", cert, lang)
+    for sup in trace["supervises"]:
+        _add_edge(g, node(sup["agency_id"], sup["agency_zh"], "Agency"),
+                  node(sup["target_id"], sup["target_zh"], sup["target_label"]),
+                  "SUPERVISES", sup, lang)
+    paid = sum(p["amount"] or 0 for p in trace["payments"])
+    view.notes.append(f"各制度共支付 paid by the schemes: {_yuan(paid)}"
+                      + (f" / 总费用 total cost {_yuan(cost)}" if cost else ""))
+    return view
+
+
+def responsibility(store: Any, model: str | None = None, lang: str = "zh",
+                   **_: Any) -> View:
+    """Agencies × measures: who leads (牵头) and who shares (配合) each measure."""
+    rows = _read(store, "responsibility_matrix", model=model)
+    agencies: dict[str, dict[str, Any]] = {}
+    measures: dict[str, dict[str, Any]] = {}
+    cells: dict[tuple[str, str], str] = {}
+    tips: dict[tuple[str, str], str] = {}
+    for row in rows:
+        agencies.setdefault(row["agency_id"], {
+            "id": row["agency_id"], "text": style.label(
+                {"name_zh": row["agency_zh"], "name_en": row["agency_en"]}, lang),
+            "lead": 0})
+        measures.setdefault(row["measure_id"], {
+            "id": row["measure_id"], "clause": row["clause"], "text": style.label(
+                {"name_zh": row["measure_zh"], "name_en": row["measure_en"]}, lang)})
+        key = (row["agency_id"], row["measure_id"])
+        # A lead wins over a joint role stated elsewhere for the same pair.
+        if cells.get(key) != "lead":
+            cells[key] = row["role"]
+        tips[key] = "\n".join(style.citation_lines(_cite(row)))
+        agencies[row["agency_id"]]["lead"] += row["role"] == "lead"
+    # Agencies that lead the most come first, so the table reads from the top.
+    ordered = sorted(agencies.values(), key=lambda a: (-a["lead"], a["id"]))
+    view = View("responsibility", _title("responsibility", lang, model), layout="matrix",
+                lang=lang, matrix=Matrix(ordered, list(measures.values()), cells, tips))
+    return view
+
+
+VIEWS: dict[str, Callable[..., View]] = {
+    "coordination": coordination, "mechanism": mechanism, "case": case,
+    "data-sharing": data_sharing, "funding": funding, "responsibility": responsibility,
+}
+
+
+def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
+    """Group agencies by level and kind (cases by category) when the view has over `limit` nodes.
+
+    Edges between groups are merged per type and counted; the picture says what was merged.
+    """
+    g = view.graph
+    if g.number_of_nodes() <= limit:
+        return view
+    group: dict[str, str] = {}
+    for node, attrs in g.nodes(data=True):
+        if attrs.get("label") == "Agency":
+            group[node] = f"group:{attrs.get('level') or '-'}:{attrs['kind']}"
+        elif attrs.get("kind") == "case":
+            group[node] = f"group:case:{attrs.get('category') or '-'}"
+        else:
+            group[node] = node
+    merged = nx.MultiDiGraph()
+    members: dict[str, list[str]] = defaultdict(list)
+    for node, key in group.items():
+        members[key].append(node)
+    for key, nodes in members.items():
+        if len(nodes) == 1:
+            merged.add_node(nodes[0], **g.nodes[nodes[0]])
+            continue
+        first = g.nodes[nodes[0]]
+        kind = style.KINDS[first["kind"]]
+        level = first.get("level") or ""
+        text = (f"{level} {kind.zh} ×{len(nodes)}" if view.lang == "zh"
+                else f"{level} {kind.en} ×{len(nodes)}").strip()
+        names = sorted(str(g.nodes[n].get("text")) for n in nodes)
+        tiers = [g.nodes[n].get("tier", 0) for n in nodes]
+        highlight = next((g.nodes[n]["highlight"] for n in nodes
+                          if g.nodes[n].get("highlight")), None)
+        merged.add_node(key, text=text, kind=first["kind"], tier=min(tiers),
+                        highlight=highlight, tip="\n".join([text, *names]))
+    counts: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for a, b, attrs in g.edges(data=True):
+        ga, gb = group[a], group[b]
+        if ga != gb:
+            counts[ga, gb, attrs["type"]].append(attrs)
+    for (a, b, rel_type), edges in counts.items():
+        text = edges[0]["text"] if len(edges) == 1 else f"{edges[0]['text']} ×{len(edges)}"
+        merged.add_edge(a, b, type=rel_type, text=text,
+                        width=min(6.0, max(e["width"] for e in edges) + 0.3 * (len(edges) - 1)),
+                        tip="\n".join(e["tip"].split("\n")[0] for e in edges[:20]))
+    view.notes.append(
+        f"节点过多,已按层级与类型合并:{g.number_of_nodes()} 个节点合并为 "
+        f"{merged.number_of_nodes()} 个 · aggregated by level and kind: "
+        f"{g.number_of_nodes()} nodes shown as {merged.number_of_nodes()}")
+    view.graph = merged
+    return view
+
+
+def build(store: Any, view: str, **options: Any) -> View:
+    """The view named `view`, aggregated when large. KeyError for an unknown view."""
+    if view not in VIEWS:
+        raise KeyError(f"no diagram view {view!r}; known: {', '.join(sorted(VIEWS))}")
+    lang = options.get("lang") or "zh"
+    if lang not in style.LANGS:
+        raise ValueError(f"lang must be one of {', '.join(style.LANGS)}, not {lang!r}")
+    built = VIEWS[view](store, **{**options, "lang": lang})
+    return aggregate(built, int(options.get("limit") or AGGREGATE_ABOVE))
