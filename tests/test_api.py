@@ -420,12 +420,23 @@ def test_settlement_simulation(api: Api) -> None:
 def test_diagrams(api: Api) -> None:
     import medgraph.visualizations as visualizations
 
-    response = api.get("/diagrams/responsibility", params={"format": "svg"})
+    response = api.get("/diagrams/responsibility", params={"format": "svg", "model": "mini"})
     if not hasattr(visualizations, "render"):
         assert "diagrams are not available" in is_error(response, 503)["message"]
         return
-    assert response.status_code in (200, 404), response.text
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in response.text and "医保局" in response.text
+    png = api.get("/diagrams/funding", params={"format": "png", "model": "mini", "dpi": 60})
+    assert png.content.startswith(b"\x89PNG")
+    html = api.get("/diagrams/coordination", params={"format": "html", "model": "mini"})
+    assert html.headers["content-type"].startswith("text/html") and "民政局" in html.text
+    assert "coordination" in is_error(api.get("/diagrams/nonsense"), 404)["message"]
     is_error(api.get("/diagrams/responsibility", params={"format": "gif"}), 422)
+    is_error(api.get("/diagrams/case", params={"case_id": "AC1"}), 403, "forbidden")
+    case = api.get("/diagrams/case", role="analyst", params={"case_id": "AC1"})
+    assert case.status_code == 200 and "<svg" in case.text
+    is_error(api.get("/diagrams/case", role="analyst", params={"case_id": "NOCASE"}), 404)
 
 
 def test_openapi_and_docs_are_served(api: Api) -> None:
