@@ -97,15 +97,22 @@ def _legend(view: View) -> tuple[list[Any], list[str]]:
     return handles, texts
 
 
-def _frame(width: float, height: float, view: View, legend_items: int
-           ) -> tuple[Any, float, float]:
-    """A figure of the drawing's size plus title, notes and legend; returns fig, bottom, top."""
-    columns = 4
-    legend_h = 0.25 * math.ceil(legend_items / columns) + 0.2 if legend_items else 0.0
+def _frame(width: float, height: float, view: View, legend: list[str]
+           ) -> tuple[Any, float, float, int]:
+    """A figure of the drawing's size plus title, notes and legend.
+
+    Returns the figure, the heights in inches below and above the drawing, and the number of
+    legend columns that fit the figure's width.
+    """
+    fig_w = max(width + 2 * MARGIN, 7.0, max((layout.text_width(n, 8.5) for n in view.notes),
+                                             default=0) + 2 * MARGIN)
+    # A legend entry is its text plus the handle and the gap matplotlib puts around it.
+    entry = max((layout.text_width(t, 8) for t in legend), default=1.0) + 0.75
+    columns = max(1, min(4, int((fig_w - MARGIN) // entry), len(legend)))
+    legend_h = 0.25 * math.ceil(len(legend) / columns) + 0.2 if legend else 0.0
     notes_h = 0.22 * len(view.notes)
     title_h = 0.55
     bottom = MARGIN / 2 + legend_h + notes_h
-    fig_w = max(width + 2 * MARGIN, 7.0)
     fig_h = height + 2 * MARGIN + bottom + title_h
     fig = plt.figure(figsize=(fig_w, fig_h))
     fig.text(0.5, 1 - 0.3 / fig_h, view.title, ha="center", va="center", fontsize=13,
@@ -113,7 +120,7 @@ def _frame(width: float, height: float, view: View, legend_items: int
     for i, note in enumerate(view.notes):
         fig.text(0.5, (MARGIN / 2 + legend_h + 0.22 * (len(view.notes) - i - 0.5)) / fig_h,
                  note, ha="center", va="center", fontsize=8.5, color="#444444")
-    return fig, bottom, title_h
+    return fig, bottom, title_h, columns
 
 
 def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
@@ -126,7 +133,7 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         left_room = 1.0 if view.layout == "tiers" else 0.0  # tier captions
         width, height = xmax - xmin + left_room, ymax - ymin
         handles, texts = _legend(view)
-        fig, bottom, top = _frame(width, height, view, len(texts))
+        fig, bottom, top, columns = _frame(width, height, view, texts)
         fig_w, fig_h = fig.get_size_inches()
         ax = fig.add_axes((0, bottom / fig_h, 1, 1 - (bottom + top) / fig_h))
         ax.set_axis_off()
@@ -153,7 +160,7 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
             ax.text(x, y, "\n".join(placed.lines[node]), ha="center", va="center",
                     fontsize=layout.NODE_PT, zorder=4, linespacing=1.15)
         if texts:
-            fig.legend(handles, texts, loc="lower center", ncol=4, fontsize=8, frameon=False,
+            fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
                        bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
         return _save(fig, fmt, dpi)
 
@@ -203,7 +210,7 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         en = view.lang == "en"
         handles = [Patch(facecolor=lead), Patch(facecolor=joint)]
         texts = (["lead", "joint"] if en else ["● 牵头 lead", "○ 配合 joint"])
-        fig, bottom, top = _frame(width, height, view, len(texts))
+        fig, bottom, top, columns = _frame(width, height, view, texts)
         fig_w, fig_h = fig.get_size_inches()
         ax = fig.add_axes((0, bottom / fig_h, 1, 1 - (bottom + top) / fig_h))
         ax.set_axis_off()
@@ -239,7 +246,7 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         for j in range(len(m.measures) + 1):
             x = x0 + label_w + j * col_w
             ax.plot([x, x], [0, -height], color="#bbbbbb", lw=0.5)
-        fig.legend(handles, texts, loc="lower center", ncol=4, fontsize=8, frameon=False,
+        fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
                    bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
         return _save(fig, fmt, dpi)
 

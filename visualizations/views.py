@@ -11,6 +11,7 @@ A view's graph is a networkx MultiDiGraph whose nodes carry `text` (the label sh
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -270,6 +271,19 @@ def case(store: Any, case_id: str | None = None, lang: str = "zh", **_: Any) -> 
     return view
 
 
+def _clause_key(clause: Any) -> tuple[Any, ...]:
+    """Clauses in reading order: "2" before "10", numbers before text.
+
+    >>> sorted(["10", "2", "三(一)", None], key=_clause_key)
+    ['2', '10', '三(一)', None]
+    """
+    if clause is None:
+        return (2,)
+    parts = re.findall(r"\d+|\D+", str(clause))
+    return (0 if parts and parts[0].isdigit() else 1,
+            [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts])
+
+
 def responsibility(store: Any, model: str | None = None, lang: str = "zh",
                    **_: Any) -> View:
     """Agencies × measures: who leads (牵头) and who shares (配合) each measure."""
@@ -294,8 +308,9 @@ def responsibility(store: Any, model: str | None = None, lang: str = "zh",
         agencies[row["agency_id"]]["lead"] += row["role"] == "lead"
     # Agencies that lead the most come first, so the table reads from the top.
     ordered = sorted(agencies.values(), key=lambda a: (-a["lead"], a["id"]))
+    columns = sorted(measures.values(), key=lambda m: (_clause_key(m.get("clause")), m["id"]))
     view = View("responsibility", _title("responsibility", lang, model), layout="matrix",
-                lang=lang, matrix=Matrix(ordered, list(measures.values()), cells, tips))
+                lang=lang, matrix=Matrix(ordered, columns, cells, tips))
     return view
 
 

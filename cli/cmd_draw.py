@@ -1,0 +1,93 @@
+"""`medgraph draw` and `medgraph report`: network diagrams and the one-file HTML report.
+
+\b
+medgraph draw coordination --model hangzhou --format svg -o coordination.svg
+medgraph draw case C1 --format html
+medgraph report -o report.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+VIEW_NAMES = ("coordination", "mechanism", "case", "data-sharing", "funding", "responsibility")
+
+
+class Refused(click.ClickException):
+    """Bad input or a missing font: one line on stderr, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"medgraph: {self.message}", err=True)
+
+
+@click.command()
+@click.argument("view", type=click.Choice(VIEW_NAMES))
+@click.argument("case_id", required=False)
+@click.option("--model", help="the model to draw (hangzhou, national, lingqiu) [default: all]")
+@click.option("--format", "fmt", type=click.Choice(("html", "svg", "png")),
+              help="[default: from the -o suffix, else svg]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="file to write [default: VIEW.FORMAT in the current folder]")
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True,
+              help="label language (the other one is in the tooltip)")
+@click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True,
+              help="PNG resolution")
+def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
+         output: Path | None, lang: str, dpi: int) -> None:
+    """Draw one view: coordination, mechanism, case CASE_ID, data-sharing, funding or
+    responsibility, as interactive HTML (works offline) or print-quality SVG / PNG."""
+    from medgraph.graph.store import connect
+    from medgraph.visualizations import render
+    from medgraph.visualizations.static import FontMissing
+
+    if view == "case" and not case_id:
+        raise Refused("the case view needs a case id: medgraph draw case CASE_ID")
+    if view != "case" and case_id:
+        raise Refused(f"the {view} view takes no case id (got {case_id!r})")
+    if fmt is None:
+        suffix = output.suffix.lstrip(".").lower() if output else ""
+        fmt = suffix if suffix in ("html", "svg", "png") else "svg"
+    if output is None:
+        output = Path(f"{view}{'-' + case_id if case_id else ''}.{fmt}")
+    options: dict[str, Any] = {"lang": lang, "dpi": dpi}
+    if model:
+        options["model"] = model
+    if case_id:
+        options["case_id"] = case_id
+    with connect() as store:
+        try:
+            content = render(store, view, fmt, **options)
+        except (FontMissing, ValueError) as exc:
+            raise Refused(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(content)
+    click.echo(str(output))
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True)
+@click.option("--model", help="one model [default: every model in the store]")
+@click.option("--year", type=int, help="year of the case data [default: the latest]")
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
+def report(output: Path, model: str | None, year: int | None, lang: str) -> None:
+    """The report as one self-contained HTML file: diagrams, coverage gaps, information
+    islands, KPIs against their targets, and the citations."""
+    from medgraph.graph.store import connect
+    from medgraph.visualizations import write_report
+    from medgraph.visualizations.static import FontMissing
+
+    with connect() as store:
+        try:
+            path = write_report(store, output, model=model, year=year, lang=lang)
+        except FontMissing as exc:
+            raise Refused(str(exc)) from None
+    click.echo(str(path))
+
+
+COMMANDS = [draw, report]
