@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medgraph.api import admin, cases, cypher, diagrams, entities, errors, findings, settlements
@@ -99,17 +100,28 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         v1.include_router(module.router)
     app.include_router(v1)
 
+    assets = _swagger_assets(app)
+
     @app.get(f"{PREFIX}/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=f"{PREFIX}/openapi.json",
-                                   title="medgraph API", **_swagger_assets())
+                                   title="medgraph API", **assets)
 
     return app
 
 
-def _swagger_assets() -> dict[str, str]:
-    """Swagger UI from a CDN, as FastAPI does by default: the docs page needs the network.
+def _swagger_assets(app: FastAPI) -> dict[str, str]:
+    """Swagger UI served by medgraph when the `swagger-ui-bundle` package is installed, so that
+    the docs page works offline; otherwise from a CDN, as FastAPI does by default.
 
-    The OpenAPI document itself (/api/v1/openapi.json) is served by medgraph and works offline.
+    The OpenAPI document itself (/api/v1/openapi.json) is always served by medgraph.
     """
-    return {}
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return {}
+    static = f"{PREFIX}/docs/static"
+    app.mount(static, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    return {"swagger_js_url": f"{static}/swagger-ui-bundle.js",
+            "swagger_css_url": f"{static}/swagger-ui.css",
+            "swagger_favicon_url": f"{static}/favicon-32x32.png"}

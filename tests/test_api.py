@@ -446,6 +446,13 @@ def test_openapi_and_docs_are_served(api: Api) -> None:
     assert {"APIKeyHeader", "HTTPBearer"} <= set(document["components"]["securitySchemes"])
     docs = httpx.get(api.url + V1 + "/docs")
     assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
+    try:
+        import swagger_ui_bundle  # noqa: F401
+    except ImportError:
+        return  # Swagger UI comes from a CDN
+    assert "cdn" not in docs.text  # the page works offline: its script is served here
+    script = httpx.get(api.url + V1 + "/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
 
 
 # -- load ------------------------------------------------------------------------------------
