@@ -26,6 +26,9 @@ from medgraph.visualizations import style
 # Above this many nodes a view groups agencies by level and kind (and cases by category).
 AGGREGATE_ABOVE = 60
 
+LEVELS_ZH = {"national": "国家级", "province": "省级", "city": "市级", "district": "区级",
+             "county": "县级", "township": "乡镇级", "village": "村级"}
+
 TIER_CAPTIONS = {0: ("牵头", "lead"), 1: ("协调", "coordinating"), 2: ("执行", "carrying out")}
 
 
@@ -150,7 +153,14 @@ def mechanism(store: Any, model: str | None = None, lang: str = "zh", **_: Any) 
 
 
 def _yuan(amount: float) -> str:
-    return f"{amount / 10000:,.0f}万元" if amount >= 10000 else f"{amount:,.0f}元"
+    """An amount as a reader of the documents writes it.
+
+    >>> _yuan(24000), _yuan(3000000), _yuan(850)
+    ('2.4万元', '300万元', '850元')
+    """
+    if amount < 10000:
+        return f"{amount:,.0f}元"
+    return f"{amount / 10000:,.2f}".rstrip("0").rstrip(".") + "万元"
 
 
 def funding(store: Any, model: str | None = None, lang: str = "zh", **_: Any) -> View:
@@ -340,6 +350,9 @@ def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
     members: dict[str, list[str]] = defaultdict(list)
     for node, key in group.items():
         members[key].append(node)
+    for nodes in members.values():
+        if len(nodes) == 1:  # a group of one stays itself
+            group[nodes[0]] = nodes[0]
     for key, nodes in members.items():
         if len(nodes) == 1:
             merged.add_node(nodes[0], **g.nodes[nodes[0]])
@@ -347,7 +360,7 @@ def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
         first = g.nodes[nodes[0]]
         kind = style.KINDS[first["kind"]]
         level = first.get("level") or ""
-        text = (f"{level} {kind.zh} ×{len(nodes)}" if view.lang == "zh"
+        text = (f"{LEVELS_ZH.get(level, level)}{kind.zh} ×{len(nodes)}" if view.lang == "zh"
                 else f"{level} {kind.en} ×{len(nodes)}").strip()
         names = sorted(str(g.nodes[n].get("text")) for n in nodes)
         tiers = [g.nodes[n].get("tier", 0) for n in nodes]

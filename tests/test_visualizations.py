@@ -1,0 +1,289 @@
+"""The diagrams: every view as HTML in headless Chromium, as SVG and as PNG, on a test county.
+
+The county (tests/fixtures/viz) has tiers (REPORTS_TO), coordination, named flows of 000
+Fig. 1, money with amounts and shares, data flows with an island, and measures with lead and
+joint roles; the mini model adds a settled case. What each picture must show is read from the
+model files, not from the pictures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from browser import CHROMIUM, open_page
+
+from medgraph.analysis.findings import islands
+from medgraph.graph.store import Store
+from medgraph.loaders.cases import load_cases
+from medgraph.loaders.model import load_model, read_model
+from medgraph.visualizations import layout as lay
+from medgraph.visualizations import render
+from medgraph.visualizations.interactive import external_references
+from medgraph.visualizations.views import _yuan, build
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VIZ = FIXTURES / "viz"
+MINI = FIXTURES / "mini"
+SVG = "{http://www.w3.org/2000/svg}"
+
+PERSONS = [
+    {"id": "P1", "household_id": "H1", "enrolled": True,
+     "certificates": [{"category": "minimum_living", "valid_from": "2023-01-01",
+                       "valid_to": "2025-12-31", "due_to_illness": False}]},
+]
+CASES = [
+    {"id": "C1", "person_id": "P1", "date": "2024-03-10", "setting": "inpatient",
+     "total_cost": 100000, "policy_scope_cost": 90000, "referred": True,
+     "facility_level": "county"},
+]
+RESULTS = [
+    {"id": "C1", "payments": {"basic_medical_insurance": 60000, "medical_assistance": 24000},
+     "out_of_pocket": 16000, "explanations": []},
+]
+
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason="Debian's chromium is not installed (make browser)")
+
+
+def _model() -> dict[str, Any]:
+    return yaml.safe_load((VIZ / "viz.yaml").read_text("utf-8"))
+
+
+def _names(ids: set[str]) -> set[str]:
+    return {e["name_zh"] for e in _model()["entities"] if e["id"] in ids}
+
+
+def expected_names(view: str) -> set[str]:
+    """The names a view must show, from the model file."""
+    relations = _model()["relations"]
+
+    def ends(keep: Any) -> set[str]:
+        return _names({r[k] for r in relations if keep(r) for k in ("from", "to")})
+
+    if view == "coordination":
+        return ends(lambda r: r["type"] in ("REPORTS_TO", "COORDINATES_WITH"))
+    if view == "mechanism":
+        return ends(lambda r: "what_zh" in r or "图1" in str(r.get("locator")))
+    if view == "funding":
+        return ends(lambda r: r["type"] in ("FUNDS", "COLLECTS", "TRANSFERS_TO", "PAYS"))
+    if view == "data-sharing":
+        return ends(lambda r: r["type"] in ("SHARES_DATA", "OPERATES", "USES"))
+    if view == "responsibility":
+        return ends(lambda r: r["type"] == "RESPONSIBLE_FOR")
+    raise KeyError(view)
+
+
+VIEWS = ["coordination", "mechanism", "funding", "data-sharing", "responsibility"]
+
+
+@pytest.fixture(scope="module")
+def county(_scratch: Store) -> Iterator[Store]:
+    with _scratch.transaction() as tx:
+        tx.run("MATCH (n) DETACH DELETE n")
+    load_model(_scratch, read_model(VIZ))
+    load_model(_scratch, read_model(MINI))
+    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini")
+    yield _scratch
+
+
+def _keep(path: Path) -> None:
+    """Copy a picture to $MEDGRAPH_SCREENSHOTS, if set, so that a person can look at it."""
+    folder = os.environ.get("MEDGRAPH_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(folder) / path.name)
+
+
+def _svg_texts(content: bytes) -> list[str]:
+    root = ET.fromstring(content)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def _png_size(content: bytes) -> tuple[int, int]:
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", content[16:24])
+    return width, height
+
+
+# -- interactive HTML ---------------------------------------------------------------------------
+@needs_chromium
+@pytest.mark.parametrize("view", [*VIEWS, "case"])
+def test_html_loads_offline_without_errors_and_shows_the_labels(
+        county: Store, view: str, tmp_path: Path) -> None:
+    options = {"case_id": "C1"} if view == "case" else {"model": "viz"}
+    page_file = tmp_path / f"{view}.html"
+    page_file.write_bytes(render(county, view, "html", **options))
+    assert external_references(page_file.read_text("utf-8")) == []
+    shot = tmp_path / f"{view}-html.png"
+    page = open_page(page_file, screenshot=shot, evaluate={
+        "labels": "typeof network === 'undefined' ? null : "
+                  "network.body.data.nodes.get().map(n => n.label.split('\\n').join(''))",
+        "drawn": "document.getElementById('drawn') && "
+                 "document.getElementById('drawn').textContent"})
+    _keep(shot)
+    assert page.requests == [], "the page fetched something: it would not work offline"
+    assert page.failed == [] and page.errors == []
+    if view == "case":
+        names = {p["scheme_zh"] for p in county.read(
+            "MATCH (:Case {id: 'C1'})-[:SETTLED_BY]->(s:Scheme) RETURN s.name_zh AS scheme_zh")}
+    else:
+        names = expected_names(view)
+    if view == "responsibility":  # a table, not a network
+        assert all(name in page.text for name in names)
+        return
+    assert page.values["labels"] is not None, "vis-network did not run"
+    assert names <= set(page.values["labels"])
+    assert page.values["drawn"] == f"drawn {len(page.values['labels'])} nodes"
+    assert _png_size(shot.read_bytes())[0] > 0
+
+
+@needs_chromium
+def test_html_tooltips_cite_source_locator_and_quote(county: Store, tmp_path: Path) -> None:
+    page_file = tmp_path / "coordination.html"
+    page_file.write_bytes(render(county, "coordination", "html", model="viz"))
+    page = open_page(page_file, evaluate={
+        "titles": "network.body.data.edges.get().map(e => e.title)"
+                  ".concat(network.body.data.nodes.get().map(n => n.title))"})
+    for relation in _model()["relations"]:
+        if relation["type"] == "COORDINATES_WITH":
+            cited = (f"来源 source: {_model()['defaults']['source']} {relation['locator']}\n"
+                     f"「{relation['quote']}」")
+            assert any(cited in title for title in page.values["titles"]), cited
+
+
+def test_english_labels_on_request(county: Store) -> None:
+    texts = _svg_texts(render(county, "coordination", "svg", model="viz", lang="en"))
+    english = {e["name_en"] for e in _model()["entities"]
+               if e["name_zh"] in expected_names("coordination")}
+    shown = " ".join(texts)
+    assert all(name.split()[0] in shown for name in english)
+
+
+# -- static SVG and PNG ---------------------------------------------------------------------------
+@pytest.mark.parametrize("view", VIEWS)
+def test_svg_is_valid_and_keeps_chinese_as_text(county: Store, view: str) -> None:
+    content = render(county, view, "svg", model="viz")
+    texts = "".join(_svg_texts(content))  # xml.etree refuses malformed SVG
+    compact = "".join(texts.split())
+    for name in expected_names(view):
+        # A long name is wrapped over lines of one <text> each: compare without breaks.
+        assert "".join(name.split()) in compact, name
+    assert "CJK" in content.decode("utf-8"), "the text is not set in a CJK font"
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_png_has_the_size_of_the_figure(county: Store, view: str, tmp_path: Path) -> None:
+    svg = ET.fromstring(render(county, view, "svg", model="viz"))
+    inches = [float(svg.get(k, "0").removesuffix("pt")) / 72 for k in ("width", "height")]
+    png = render(county, view, "png", model="viz", dpi=120)
+    (tmp_path / f"{view}.png").write_bytes(png)
+    _keep(tmp_path / f"{view}.png")
+    width, height = _png_size(png)
+    assert abs(width - inches[0] * 120) <= 1 and abs(height - inches[1] * 120) <= 1
+
+
+@pytest.mark.parametrize("view", ["coordination", "mechanism", "funding", "data-sharing"])
+def test_no_two_boxes_overlap(county: Store, view: str) -> None:
+    built = build(county, view, model="viz")
+    placed = (lay.tiered(built.graph, built.captions) if built.layout == "tiers"
+              else lay.layered(built.graph))
+    assert set(placed.pos) == set(built.graph.nodes)
+    for a, b in combinations(placed.pos, 2):
+        (xa, ya), (wa, ha) = placed.pos[a], placed.size[a]
+        (xb, yb), (wb, hb) = placed.pos[b], placed.size[b]
+        assert abs(xa - xb) >= (wa + wb) / 2 or abs(ya - yb) >= (ha + hb) / 2, (a, b)
+
+
+def test_edges_bend_around_boxes_in_their_way(county: Store) -> None:
+    built = build(county, "mechanism", model="viz")
+    placed = lay.layered(built.graph)
+    for (a, b, _), rad in lay.bends(built.graph, placed).items():
+        assert not lay._crosses(lay._arc(placed.pos[a], placed.pos[b], rad), placed, (a, b))
+
+
+def test_coordination_tiers_follow_reports_to(county: Store) -> None:
+    built = build(county, "coordination", model="viz")
+    tier = dict(built.graph.nodes(data="tier"))
+    reports = [(r["from"], r["to"]) for r in _model()["relations"] if r["type"] == "REPORTS_TO"]
+    leads = {b for _, b in reports} - {a for a, _ in reports}
+    assert {tier[n] for n in leads} == {0}
+    assert all(tier[a] == tier[b] + 1 for a, b in reports)
+
+
+def test_data_sharing_marks_the_islands_the_analysis_finds(county: Store) -> None:
+    built = build(county, "data-sharing", model="viz")
+    found = {e["id"] for f in islands(county, model="viz") if f.kind == "data_island"
+             for e in f.entities}
+    marked = {n for n, h in built.graph.nodes(data="highlight") if h == "island"}
+    assert found and marked == found
+
+
+def test_funding_widths_follow_the_amounts(county: Store) -> None:
+    built = build(county, "funding", model="viz")
+    amounts = {(r["from"], r["to"]): r["amount"] for r in _model()["relations"]
+               if r["type"] == "FUNDS" and "amount" in r}
+    widths = {(a, b): w for a, b, w in built.graph.edges(data="width") if (a, b) in amounts}
+    ranked = sorted(amounts, key=amounts.get)
+    assert [widths[k] for k in ranked] == sorted(widths[k] for k in ranked)
+    assert widths[ranked[0]] < widths[ranked[-1]]
+
+
+def test_case_view_shows_each_payment(county: Store) -> None:
+    texts = " ".join(_svg_texts(render(county, "case", "svg", case_id="C1")))
+    for amount in RESULTS[0]["payments"].values():
+        assert _yuan(amount) in texts
+
+
+def test_large_graphs_are_aggregated_and_say_so(county: Store) -> None:
+    small = build(county, "coordination", model="viz")
+    big = build(county, "coordination", model="viz", limit=5)
+    assert big.graph.number_of_nodes() < small.graph.number_of_nodes()
+    assert any("aggregated" in note for note in big.notes)
+    assert any("aggregated" in t for t in _svg_texts(
+        render(county, "coordination", "svg", model="viz", limit=5)))
+
+
+def test_unknown_view_and_missing_case(county: Store) -> None:
+    with pytest.raises(KeyError, match="no diagram view"):
+        render(county, "nope", "svg")
+    with pytest.raises(KeyError, match="NOPE"):
+        render(county, "case", "svg", case_id="NOPE")
+    with pytest.raises(ValueError, match="format"):
+        render(county, "funding", "gif")
+
+
+def test_missing_cjk_font_names_the_package(county: Store,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+    with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
+        render(county, "funding", "png", model="viz")
+
+
+# -- command line ---------------------------------------------------------------------------------
+def _cli(store: Store, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MEDGRAPH_HOME=str(store.settings.home))
+    return subprocess.run([sys.executable, "-m", "medgraph", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_draw_writes_the_file(county: Store, tmp_path: Path) -> None:
+    done = _cli(county, "draw", "funding", "--model", "viz", "-o", "money.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _png_size((tmp_path / "money.png").read_bytes())[0] > 500
+    done = _cli(county, "draw", "case", cwd=tmp_path)
+    assert done.returncode == 2 and "case id" in done.stderr
+    done = _cli(county, "draw", "case", "NOPE", cwd=tmp_path)
+    assert done.returncode == 2 and "NOPE" in done.stderr
