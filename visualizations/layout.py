@@ -164,7 +164,7 @@ def layered(graph: nx.MultiDiGraph, skip: frozenset[str] = frozenset(),
         width = max(placed.size[n][0] for n in row)
         labels = [graph.edges[e].get("text") or "" for n in row
                   for e in graph.out_edges(n, keys=True)]
-        room = max([gap_x] + [min(2.6, text_width(t, EDGE_PT) + 0.5) for t in labels])
+        room = max([gap_x] + [min(3.0, text_width(t, EDGE_PT) + 0.9) for t in labels])
         total = sum(placed.size[n][1] for n in row) + gap_y * (len(row) - 1)
         y = total / 2
         for node in row:

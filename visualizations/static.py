@@ -168,6 +168,7 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
 def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
     """Arrows from box border to box border; parallel edges bend apart; labels on white."""
     rads = layout.bends(g, placed)
+    labels: list[tuple[float, float, float, float]] = []
     for (a, b, key), rad in sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2]))):
         attrs = g.edges[a, b, key]
         (x1, y1), (x2, y2) = placed.pos[a], placed.pos[b]
@@ -182,14 +183,40 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
             connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=1, shrinkB=1))
         text = attrs.get("text") or ""
         if text and text not in (spec.zh, spec.en):
-            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-            dx, dy = end[0] - start[0], end[1] - start[1]
-            # The middle of an arc3 curve is shifted by rad/2 of the chord, perpendicular to it.
-            mx, my = mx + rad / 2 * dy, my - rad / 2 * dx
+            mx, my = _label_spot(text, start, end, rad, placed, labels)
             ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
                     color=spec.colour, zorder=5,
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9})
+
+
+def _label_spot(text: str, start: tuple[float, float], end: tuple[float, float], rad: float,
+                placed: layout.Placed, labels: list[tuple[float, float, float, float]]
+                ) -> tuple[float, float]:
+    """A point on the edge where its label covers no box and no other label (else the middle).
+
+    `labels` holds the rectangles (x, y, half width, half height) already taken; the chosen
+    one is added.
+    """
+    half_w = layout.text_width(text, layout.EDGE_PT) / 2 + 0.05
+    half_h = layout.EDGE_PT * 0.75 / 72 + 0.03
+    points = layout._arc(start, end, rad, steps=20)
+    middle = len(points) // 2
+    # From the middle outwards: 9, 8, 10, 7, 11, ... of the 19 inner points.
+    order = [middle + (i + 1) // 2 * (1 if i % 2 else -1) for i in range(len(points) - 4)]
+
+    def overlap(x: float, y: float) -> float:
+        """Area this label would share with boxes and labels already drawn."""
+        rects = [(bx, by, placed.size[n][0] / 2, placed.size[n][1] / 2)
+                 for n, (bx, by) in placed.pos.items()] + labels
+        return sum(max(0.0, half_w + rw - abs(x - rx)) * max(0.0, half_h + rh - abs(y - ry))
+                   for rx, ry, rw, rh in rects)
+
+    # The free spot nearest the middle; if none is free, the one that hides the least.
+    free = [i for i in order if overlap(*points[i]) == 0]
+    spot = points[free[0] if free else min(order, key=lambda i: overlap(*points[i]))]
+    labels.append((spot[0], spot[1], half_w, half_h))
+    return spot
 
 
 def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
