@@ -28,11 +28,12 @@ The shape (see docs/schema.md):
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from medgraph.graph.store import Store
-from medgraph.loaders.sync import Edge, Node, Plan, apply_plan, clean, plan_sync
+from medgraph.graph.store import Store, StoreError, WriteTransaction
+from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean
 
 TAG = "cases"
 
@@ -108,6 +109,12 @@ def _enrolled_years(person: dict[str, Any], case_years: set[int]) -> list[int]:
     return sorted(case_years) if person.get("enrolled") else []
 
 
+def case_data_in_store(store: Store) -> bool:
+    """Whether the store holds any case data (persons, households or cases) at all."""
+    return any(store.read(f"MATCH (n:{label}) RETURN n.id AS id LIMIT 1")
+               for label in ("Case", "Person", "Household"))
+
+
 def load_cases(
     store: Store,
     persons: list[dict[str, Any]],
@@ -118,11 +125,116 @@ def load_cases(
     dry_run: bool = False,
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    first_load: bool | None = None,
 ) -> Plan:
-    """Write settled case data; only what differs from the store is written."""
+    """Write settled case data; only what differs from the store is written.
+
+    Into a store without case data (`first_load`, found out when not given) every node
+    and relationship is new: the comparison with the store is skipped and everything is
+    created. Otherwise the store is read, anchored on the ids of the load, and only the
+    difference is written, so a second load of the same data changes nothing.
+    Refused (StoreError) when the schemes or categories the cases point to are not in the
+    store: the model must be loaded first, or the relationships would silently be missing.
+    """
     nodes, edges = case_graph(persons, cases, results, model)
-    plan = plan_sync(store, nodes, edges)
+    _require_targets(store, edges, model)
+    if first_load is None:
+        first_load = not case_data_in_store(store)
+    fresh = first_load and _unique(nodes, edges)
+    plan = Plan(create_nodes=nodes, create_edges=edges) if fresh else _diff(store, nodes, edges)
     if not dry_run and plan.changes:
         with store.transaction() as tx:
-            apply_plan(tx, plan, batch_size=batch_size, progress=progress)
+            if fresh:
+                _create_all(tx, plan, batch_size, progress or (lambda n: None))
+            else:
+                apply_plan(tx, plan, batch_size=batch_size, progress=progress)
     return plan
+
+
+def _require_targets(store: Store, edges: list[Edge], model: str) -> None:
+    """Refuse a load whose schemes or categories are missing from the store."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        if edge.to_label in ("Scheme", "BeneficiaryCategory"):
+            wanted[edge.to_label].add(edge.to_id)
+    for label, ids in wanted.items():
+        found = {r["id"] for r in store.read(
+            f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id",
+            {"ids": sorted(ids)})}
+        missing = sorted(ids - found)
+        if missing:
+            raise StoreError(
+                f"model {model!r}: {label} {', '.join(missing[:5])} not in the store; "
+                f"load the model first (medgraph load model {model})")
+
+
+def _unique(nodes: list[Node], edges: list[Edge]) -> bool:
+    """No id twice: then CREATE is as correct as MERGE (and faster)."""
+    return (len({(n.label, n.id) for n in nodes}) == len(nodes)
+            and len({e.id for e in edges}) == len(edges))
+
+
+def _diff(store: Store, nodes: list[Node], edges: list[Edge]) -> Plan:
+    """What differs from the store, read by id through the id index.
+
+    `UNWIND $ids ... MATCH (n:Label {id: i})` uses the index on `id`; `WHERE n.id IN $ids`
+    does not on the embedded store, and relationships have no index at all, so they are
+    read from their start node.
+    """
+    plan = Plan()
+    by_label: dict[str, list[Node]] = defaultdict(list)
+    for node in nodes:
+        by_label[node.label].append(node)
+    for label, group in by_label.items():
+        existing = _read(store, f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
+                         "RETURN n.id AS id, properties(n) AS p", [n.id for n in group])
+        for node in group:
+            if node.id not in existing:
+                plan.create_nodes.append(node)
+            elif existing[node.id] != node.props:
+                plan.update_nodes.append(node)
+    by_start: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+    for edge in edges:
+        by_start[(edge.from_label, edge.type)].append(edge)
+    for (label, rel_type), group in by_start.items():
+        existing = _read(store, f"UNWIND $ids AS i MATCH (:{label} {{id: i}})-[r:{rel_type}]->() "
+                         "RETURN r.id AS id, properties(r) AS p",
+                         sorted({e.from_id for e in group}))
+        for edge in group:
+            if edge.id not in existing:
+                plan.create_edges.append(edge)
+            elif existing[edge.id] != edge.props:
+                plan.update_edges.append(edge)
+    return plan
+
+
+def _read(store: Store, statement: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), READ_BATCH):
+        for row in store.read(statement, {"ids": ids[start:start + READ_BATCH]}):
+            found[row["id"]] = row["p"]
+    return found
+
+
+def _create_all(tx: WriteTransaction, plan: Plan, batch_size: int,
+                progress: Callable[[int], None]) -> None:
+    """Write a plan of new nodes and relationships only, with CREATE."""
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for node in plan.create_nodes:
+        by_label[node.label].append(node.props)
+    for label, rows in by_label.items():
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start:start + batch_size]
+            tx.run(f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": chunk})
+            progress(len(chunk))
+    by_shape: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for edge in plan.create_edges:
+        by_shape[(edge.from_label, edge.type, edge.to_label)].append(
+            {"from": edge.from_id, "to": edge.to_id, "props": edge.props})
+    for (from_label, rel_type, to_label), rows in by_shape.items():
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start:start + batch_size]
+            tx.run(f"UNWIND $rows AS row MATCH (a:{from_label} {{id: row.from}}) "
+                   f"MATCH (b:{to_label} {{id: row.to}}) "
+                   f"CREATE (a)-[r:{rel_type}]->(b) SET r = row.props", {"rows": chunk})
+            progress(len(chunk))
