@@ -13,6 +13,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from itertools import combinations
@@ -287,3 +288,33 @@ def test_cli_draw_writes_the_file(county: Store, tmp_path: Path) -> None:
     assert done.returncode == 2 and "case id" in done.stderr
     done = _cli(county, "draw", "case", "NOPE", cwd=tmp_path)
     assert done.returncode == 2 and "NOPE" in done.stderr
+
+
+def test_a_large_model_is_drawn_aggregated_quickly(county: Store, tmp_path: Path) -> None:
+    """150 bodies answering to one lead: grouped by level and kind, drawn in seconds."""
+    folder = tmp_path / "big"
+    folder.mkdir()
+    levels = ["province", "city", "county", "township"]
+    kinds = ["government", "medical_institution", "social_organisation"]
+    entities = [{"id": "big.lead", "label": "Agency", "name_zh": "牵头部门", "kind": "government",
+                 "level": "province", "locator": "一", "quote": "牵头"}]
+    relations = []
+    for i in range(150):
+        entities.append({"id": f"big.body_{i}", "label": "Agency", "name_zh": f"机构{i}",
+                         "kind": kinds[i % 3], "level": levels[i % 4], "locator": "一",
+                         "quote": "机构"})
+        relations.append({"from": f"big.body_{i}", "type": "REPORTS_TO",
+                          "to": "big.lead" if i < 10 else f"big.body_{i % 10}",
+                          "locator": "一", "quote": "负责"})
+    (folder / "big.yaml").write_text(yaml.safe_dump(
+        {"defaults": {"source": "000_586b74c66e3f8451.txt"}, "entities": entities,
+         "relations": relations}, allow_unicode=True), "utf-8")
+    load_model(county, read_model(folder))
+    started = time.perf_counter()
+    svg = render(county, "coordination", "svg", model="big")
+    png = render(county, "coordination", "png", model="big")
+    assert time.perf_counter() - started < 20
+    texts = _svg_texts(svg)
+    assert any("aggregated" in t and "151 nodes" in t for t in texts)
+    assert len([t for t in texts if "×" in t]) >= 4  # groups such as 县级政府部门 ×12
+    assert _png_size(png)[0] < 6000  # printable, not a banner

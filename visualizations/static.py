@@ -184,8 +184,9 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
         text = attrs.get("text") or ""
         if text and text not in (spec.zh, spec.en):
             mx, my = _label_spot(text, start, end, rad, placed, labels)
+            # Under the boxes: a label that found no free spot never hides a name.
             ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
-                    color=spec.colour, zorder=5,
+                    color=spec.colour, zorder=2.5,
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9})
 

@@ -341,7 +341,9 @@ def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
     group: dict[str, str] = {}
     for node, attrs in g.nodes(data=True):
         if attrs.get("label") == "Agency":
-            group[node] = f"group:{attrs.get('level') or '-'}:{attrs['kind']}"
+            # Within its tier, so that the coordination view keeps 000 Fig. 2's structure.
+            group[node] = (f"group:{attrs.get('tier', '')}:{attrs.get('level') or '-'}:"
+                           f"{attrs['kind']}")
         elif attrs.get("kind") == "case":
             group[node] = f"group:case:{attrs.get('category') or '-'}"
         else:
@@ -374,7 +376,10 @@ def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
         if ga != gb:
             counts[ga, gb, attrs["type"]].append(attrs)
     for (a, b, rel_type), edges in counts.items():
-        text = edges[0]["text"] if len(edges) == 1 else f"{edges[0]['text']} ×{len(edges)}"
+        text = edges[0]["text"]
+        spec = style.edge_style(rel_type)
+        if len(edges) > 1 and text not in (spec.zh, spec.en):  # a named flow: say how many
+            text = f"{text} ×{len(edges)}"
         merged.add_edge(a, b, type=rel_type, text=text,
                         width=min(6.0, max(e["width"] for e in edges) + 0.3 * (len(edges) - 1)),
                         tip="\n".join(e["tip"].split("\n")[0] for e in edges[:20]))
