@@ -265,6 +265,9 @@ def _add_command_modules() -> None:
             module = importlib.import_module(f"medgraph.{info.name}")
             for command in module.COMMANDS:
                 main.add_command(command)
+            for group, commands in getattr(module, "SUBCOMMANDS", {}).items():
+                for command in commands:  # e.g. `load cases` beside `load model`
+                    main.commands[group].add_command(command)
 
 
 _add_command_modules()

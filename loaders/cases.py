@@ -136,8 +136,8 @@ def load_cases(
     Refused (StoreError) when the schemes or categories the cases point to are not in the
     store: the model must be loaded first, or the relationships would silently be missing.
     """
+    require_targets(store, persons, results, model)
     nodes, edges = case_graph(persons, cases, results, model)
-    _require_targets(store, edges, model)
     if first_load is None:
         first_load = not case_data_in_store(store)
     fresh = first_load and _unique(nodes, edges)
@@ -151,12 +151,22 @@ def load_cases(
     return plan
 
 
-def _require_targets(store: Store, edges: list[Edge], model: str) -> None:
-    """Refuse a load whose schemes or categories are missing from the store."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        if edge.to_label in ("Scheme", "BeneficiaryCategory"):
-            wanted[edge.to_label].add(edge.to_id)
+def require_targets(
+    store: Store,
+    persons: Iterable[dict[str, Any]],
+    results: Iterable[dict[str, Any]],
+    model: str,
+) -> None:
+    """Refuse (StoreError) case data whose schemes or categories the store lacks."""
+    wanted: dict[str, set[str]] = {"BeneficiaryCategory": set(), "Scheme": set()}
+    for person in persons:
+        wanted["BeneficiaryCategory"].update(c["category"] for c in person.get("certificates", []))
+        if person.get("enrolled") or person.get("enrolled_years"):
+            wanted["Scheme"].add(f"{model}.basic_medical_insurance")
+    for result in results:
+        wanted["Scheme"].update(f"{model}.{code}"
+                                for code, amount in (result.get("payments") or {}).items()
+                                if amount)
     for label, ids in wanted.items():
         found = {r["id"] for r in store.read(
             f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id",

@@ -531,11 +531,9 @@ def write_csv(city: City, out: Path) -> list[Path]:
     return [persons, certificates, cases]
 
 
-def write_json(city: City, out: Path) -> list[Path]:
-    """One file, city.json, in `out`: persons with their certificates, and cases."""
+def records(city: City) -> tuple[list[dict], list[dict]]:
+    """Persons (each with its certificates) and cases as dicts, as in the JSON format."""
     text = _Text(city)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "city.json"
     certs: list[list[dict]] = [[] for _ in range(city.n_persons)]
     for person, category, start, end, illness in zip(
             city.cert_person.tolist(), [CATEGORIES[c] for c in city.cert_category.tolist()],
@@ -560,6 +558,14 @@ def write_json(city: City, out: Path) -> list[Path]:
             city.total_cents.tolist(), city.scope_cents.tolist(), city.referred.tolist(),
             city.case_level.tolist(), strict=True)
     ]
+    return persons, cases
+
+
+def write_json(city: City, out: Path) -> list[Path]:
+    """One file, city.json, in `out`: persons with their certificates, and cases."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "city.json"
+    persons, cases = records(city)
     with path.open("w", encoding="utf-8") as handle:
         json.dump({"persons": persons, "cases": cases}, handle, ensure_ascii=False,
                   separators=(",", ":"))
