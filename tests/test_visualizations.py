@@ -318,3 +318,12 @@ def test_a_large_model_is_drawn_aggregated_quickly(county: Store, tmp_path: Path
     assert any("aggregated" in t and "151 nodes" in t for t in texts)
     assert len([t for t in texts if "×" in t]) >= 4  # groups such as 县级政府部门 ×12
     assert _png_size(png)[0] < 6000  # printable, not a banner
+
+
+@pytest.mark.parametrize("name", ["layout", "style", "views", "interactive", "static"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"medgraph.visualizations.{name}")
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

@@ -23,7 +23,7 @@ from medgraph.analysis import network
 from medgraph.queries import load_query
 from medgraph.visualizations import style
 
-# Above this many nodes a view groups agencies by level and kind (and cases by category).
+# Above this many nodes a view groups agencies by level and kind.
 AGGREGATE_ABOVE = 60
 
 LEVELS_ZH = {"national": "国家级", "province": "省级", "city": "市级", "district": "区级",
@@ -331,7 +331,7 @@ VIEWS: dict[str, Callable[..., View]] = {
 
 
 def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
-    """Group agencies by level and kind (cases by category) when the view has over `limit` nodes.
+    """Group agencies by tier, level and kind when the view has over `limit` nodes.
 
     Edges between groups are merged per type and counted; the picture says what was merged.
     """
@@ -344,8 +344,6 @@ def aggregate(view: View, limit: int = AGGREGATE_ABOVE) -> View:
             # Within its tier, so that the coordination view keeps 000 Fig. 2's structure.
             group[node] = (f"group:{attrs.get('tier', '')}:{attrs.get('level') or '-'}:"
                            f"{attrs['kind']}")
-        elif attrs.get("kind") == "case":
-            group[node] = f"group:case:{attrs.get('category') or '-'}"
         else:
             group[node] = node
     merged = nx.MultiDiGraph()
