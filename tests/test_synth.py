@@ -171,3 +171,13 @@ def test_readable_by_the_settlement_reader(tmp_path: Path, fmt: str) -> None:
     persons, cases = settlement.as_records(settlement.read_input(path))
     assert len(persons) == 800
     assert len(cases) == len(synth.generate_city(800, 4).case_person)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from medgraph import cmd_load_cases
+
+    for module in (synth, cmd_load_cases):
+        failed, tried = doctest.testmod(module)
+        assert tried and not failed, module.__name__
