@@ -98,7 +98,8 @@ def _network(view: View) -> Network:
         net.add_edge(a, b, title=attrs.get("tip") or "", color=spec.colour,
                      dashes=spec.dash_vis, width=attrs.get("width", 1.2) * 1.5,
                      label=text if text not in (spec.zh, spec.en) else "",
-                     font={"size": 12, "align": "middle", "color": spec.colour},
+                     font={"size": 12, "align": "horizontal", "color": spec.colour,
+                           "background": "rgba(255,255,255,0.9)", "strokeWidth": 0},
                      smooth={"enabled": bool(rad), "type": "curvedCCW" if rad > 0
                              else "curvedCW", "roundness": min(abs(rad), 1.0)})
     net.toggle_physics(False)
@@ -144,7 +145,10 @@ def render_html(view: View) -> bytes:
     # A list of what is drawn: printable, searchable, read by screen readers.
     nodes = "".join(f"<li>{html.escape(str(a.get('text')))}</li>"
                     for _, a in sorted(view.graph.nodes(data=True)))
+    # Fit the drawing to the frame (vis-network starts at scale 1 with fixed positions), then
+    # say what was drawn: a reader, and the tests, see that the script ran.
     status = ("<script>window.addEventListener('load', function () {"
+              "if (typeof network !== 'undefined') { network.fit(); }"
               "var s = document.getElementById('drawn');"
               "s.textContent = 'drawn ' + (typeof network === 'undefined' ? 'nothing' :"
               " network.body.data.nodes.length + ' nodes');});</script>")
