@@ -1,0 +1,423 @@
+"""Settlement input: persons, their certificates and their cases, as columns.
+
+Two formats carry the same fields (docs/settlement.md): one JSON document
+`{"persons": [...], "cases": [...]}` or a folder with persons.csv,
+certificates.csv and cases.csv. Either is checked completely before anything is
+settled; a bad record raises InputError naming the file, the record (CSV line,
+or JSON index and id) and the field.
+
+Columns are numpy arrays so that the vectorised engine reads them without a
+per-case Python step: money in integer fen (input amounts rounded to the
+nearest fen), dates as day numbers since 1970-01-01.
+
+>>> inp = parse_input({"persons": [{"id": "P1", "household_id": "H1", "enrolled": True,
+...     "certificates": []}], "cases": [{"id": "C1", "person_id": "P1",
+...     "date": "2024-03-10", "setting": "inpatient", "total_cost": 1000.5,
+...     "policy_scope_cost": 800, "referred": True, "facility_level": "county"}]})
+>>> int(inp.total_fen[0]), int(inp.paid_bmi_fen[0])
+(100050, -1)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from medgraph.loaders.errors import InputError
+from medgraph.loaders.model import data_dir
+from medgraph.settlement.rules import FACILITY_LEVELS, SETTINGS
+
+PAID = ("basic_medical_insurance", "critical_illness_insurance")
+TRUE = frozenset({"true", "True", "TRUE", "1", "yes"})
+FALSE = frozenset({"false", "False", "FALSE", "0", "no"})
+MAX_YUAN = 1e9
+NOT_GIVEN = -1  # in paid_*_fen: the case carries no payment of its own for the scheme
+
+# Where the bad value is: (file, line or None, field, what to say about the record).
+Locate = Callable[[int, str], tuple[str, int | None, str, str]]
+
+
+@cache
+def known_categories() -> tuple[str, ...]:
+    """The beneficiary category codes of the glossary (data/common/glossary.yaml)."""
+    raw = yaml.safe_load((data_dir() / "common" / "glossary.yaml").read_text("utf-8"))
+    return tuple(e["code"] for e in raw["entities"] if e.get("label") == "BeneficiaryCategory")
+
+
+@dataclass
+class SettlementInput:
+    """Persons, certificates and cases of one input, as columns (one row per record)."""
+
+    source: str
+    person_ids: list[str]
+    household_ids: list[str | None]
+    enrolled: np.ndarray          # bool
+    birth_year: list[int | None]
+    cert_person: np.ndarray       # int64 index into person_ids
+    cert_category: np.ndarray     # int64 index into known_categories()
+    cert_from: np.ndarray         # int64 day number
+    cert_to: np.ndarray
+    cert_illness: np.ndarray      # bool: granted because of illness (due_to_illness)
+    case_ids: list[str]
+    case_person: np.ndarray       # int64 index into person_ids
+    case_day: np.ndarray          # int64 day number
+    case_setting: np.ndarray      # int64 index into SETTINGS
+    case_level: np.ndarray        # int64 index into FACILITY_LEVELS
+    total_fen: np.ndarray         # int64
+    scope_fen: np.ndarray         # int64, policy-scope cost
+    referred: np.ndarray          # bool
+    paid_bmi_fen: np.ndarray      # int64, NOT_GIVEN when the case carries none
+    paid_cii_fen: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.case_ids)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def read_input(path: str | Path) -> SettlementInput:
+    """Read a JSON file or a folder of CSV files (persons.csv, certificates.csv, cases.csv)."""
+    path = Path(path)
+    if path.is_dir():
+        return _read_csv_folder(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such file or folder")
+    try:
+        obj = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"not valid JSON: {exc}",
+                         line=getattr(exc, "lineno", None)) from None
+    return parse_input(obj, source=str(path))
+
+
+def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
+    """Check and convert a JSON-shaped dict `{"persons": [...], "cases": [...]}`."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("persons"), list) \
+            or not isinstance(obj.get("cases"), list):
+        raise InputError(source, 'expected {"persons": [...], "cases": [...]}', field="persons")
+    persons, cases = obj["persons"], obj["cases"]
+    certs: list[dict[str, Any]] = []
+    cert_where: list[tuple[int, int]] = []
+    for i, person in enumerate(persons):
+        if not isinstance(person, dict):
+            raise InputError(source, f"persons[{i}] is not an object", field=f"persons[{i}]")
+        held = person.get("certificates") or []
+        if not isinstance(held, list):
+            raise InputError(source, f"person {person.get('id')!r}: not a list",
+                             field=f"persons[{i}].certificates")
+        for j, cert in enumerate(held):
+            if not isinstance(cert, dict):
+                raise InputError(source, f"person {person.get('id')!r}: not an object",
+                                 field=f"persons[{i}].certificates[{j}]")
+            certs.append({**cert, "person_id": person.get("id")})
+            cert_where.append((i, j))
+    for i, item in enumerate(cases):
+        if not isinstance(item, dict):
+            raise InputError(source, f"cases[{i}] is not an object", field=f"cases[{i}]")
+        paid = item.get("paid") or {}
+        if not isinstance(paid, dict):
+            raise InputError(source, f"case {item.get('id')!r}: paid must be an object",
+                             field=f"cases[{i}].paid")
+        for code in paid:
+            if code not in PAID:
+                raise InputError(source, f"case {item.get('id')!r}: unknown scheme code {code!r}"
+                                 f" (paid may give {', '.join(PAID)})", field=f"cases[{i}].paid")
+
+    def json_locate(table: str, records: list, where: Callable[[int], str]) -> Locate:
+        def locate(i: int, name: str) -> tuple[str, int | None, str, str]:
+            ident = records[i].get("id") if isinstance(records[i], dict) else None
+            return source, None, f"{where(i)}.{name}", f"{table} {ident!r}" if ident else table
+        return locate
+
+    def column(records: list[dict], name: str) -> list[Any]:
+        return [r.get(name) for r in records]
+
+    def paid_column(code: str) -> list[Any]:
+        return [(c.get("paid") or {}).get(code) for c in cases]
+
+    return _build(
+        source,
+        persons=({n: column(persons, n) for n in ("id", "household_id", "enrolled", "birth_year")},
+                 json_locate("person", persons, lambda i: f"persons[{i}]")),
+        certs=({n: column(certs, n) for n in ("person_id", "category", "valid_from", "valid_to",
+                                              "due_to_illness")},
+               json_locate("certificate", certs, lambda k: "persons[{}].certificates[{}]".format(
+                   *cert_where[k]))),
+        cases=({**{n: column(cases, n) for n in (
+            "id", "person_id", "date", "setting", "total_cost", "policy_scope_cost", "referred",
+            "facility_level")}, "paid_basic_medical_insurance": paid_column(PAID[0]),
+            "paid_critical_illness_insurance": paid_column(PAID[1])},
+            json_locate("case", cases, lambda i: f"cases[{i}]")),
+        from_json=True,
+    )
+
+
+CSV_FILES = {
+    "persons.csv": (("id", "household_id", "enrolled"), ("birth_year",)),
+    "certificates.csv": (("person_id", "category", "valid_from", "valid_to", "due_to_illness"),
+                         ()),
+    "cases.csv": (("id", "person_id", "date", "setting", "total_cost", "policy_scope_cost",
+                   "referred", "facility_level"),
+                  ("paid_basic_medical_insurance", "paid_critical_illness_insurance")),
+}
+
+
+def _read_csv_folder(folder: Path) -> SettlementInput:
+    tables = {}
+    for name, (required, optional) in CSV_FILES.items():
+        path = folder / name
+        if not path.is_file():
+            if name == "certificates.csv":  # nobody holds a certificate
+                tables[name] = ({c: [] for c in required}, _csv_locate(str(path)))
+                continue
+            raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}")
+        tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path)))
+    return _build(str(folder), persons=tables["persons.csv"],
+                  certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False)
+
+
+def _csv_locate(file: str) -> Locate:
+    return lambda i, name: (file, i + 2, name, "record")  # line 1 is the header
+
+
+def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> dict[str, Any]:
+    """All rows at once with the csv module, then one tuple per column."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise InputError(str(path), "empty file: no header", line=1)
+        header = [h.strip() for h in header]
+        for name in required:
+            if name not in header:
+                raise InputError(str(path), f"missing column {name!r}", line=1, field=name)
+        rows = list(reader)
+    width = len(header)
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise InputError(str(path), f"{len(row)} fields, the header has {width}", line=i + 2)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    wanted = {*required, *optional}
+    return {name: col for name, col in zip(header, columns, strict=True) if name in wanted}
+
+
+# -- checking and converting columns -----------------------------------------------------------
+
+def _fail(locate: Locate, i: int, name: str, message: str) -> InputError:
+    file, line, fieldname, record = locate(i, name)
+    return InputError(file, f"{record}: {message}", line=line, field=fieldname)
+
+
+def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = True) -> list[Any]:
+    out = list(col)
+    for i, value in enumerate(out):
+        if value is None or value == "":
+            if required:
+                raise _fail(locate, i, name, "missing")
+        elif not isinstance(value, str):
+            raise _fail(locate, i, name, f"expected text, got {value!r}")
+    return out
+
+
+def _codes(col: Sequence[Any], choices: Sequence[str], locate: Locate, name: str) -> np.ndarray:
+    index = {c: k for k, c in enumerate(choices)}
+    try:
+        return np.fromiter((index[v] for v in col), dtype=np.int64, count=len(col))
+    except (KeyError, TypeError):
+        for i, value in enumerate(col):
+            if value not in index:
+                raise _fail(locate, i, name, f"unknown code {value!r}; expected one of "
+                            f"{', '.join(choices)}") from None
+        raise
+
+
+def _bools(col: Sequence[Any], locate: Locate, name: str, default: bool | None = None
+           ) -> np.ndarray:
+    out = np.empty(len(col), dtype=bool)
+    for i, value in enumerate(col):
+        if value is True or value is False:
+            out[i] = value
+        elif isinstance(value, str) and value in TRUE:
+            out[i] = True
+        elif isinstance(value, str) and value in FALSE:
+            out[i] = False
+        elif value in (None, "") and default is not None:
+            out[i] = default
+        else:
+            raise _fail(locate, i, name, f"expected true or false, got {value!r}")
+    return out
+
+
+def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
+    """YYYY-MM-DD text to day numbers, in one numpy conversion (row by row only to find the
+    bad one)."""
+    values = list(col)
+    if all(isinstance(v, str) and len(v) == 10 for v in values):
+        try:
+            return np.array(values, dtype="datetime64[D]").astype(np.int64)
+        except ValueError:
+            pass
+    for i, value in enumerate(values):
+        try:
+            if not (isinstance(value, str) and len(value) == 10):
+                raise ValueError
+            np.datetime64(value, "D")
+        except ValueError:
+            raise _fail(locate, i, name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+    raise AssertionError("unreachable")
+
+
+def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = False,
+           from_json: bool) -> np.ndarray:
+    """Yuan to fen, rounded to the nearest fen; NOT_GIVEN for an empty optional value."""
+    values = list(col)
+    given = np.ones(len(values), dtype=bool)
+    if optional:
+        given = np.fromiter((v not in (None, "") for v in values), dtype=bool, count=len(values))
+        values = [v if g else 0 for v, g in zip(values, given.tolist(), strict=True)]
+    bad = None
+    try:
+        if from_json and any(isinstance(v, bool) or not isinstance(v, int | float)
+                             for v in values):
+            raise ValueError
+        yuan = np.array(values, dtype=np.float64)
+        # Up to a billion yuan: rate (ppm) x amount (fen) stays well inside int64.
+        finite = np.isfinite(yuan) & (yuan >= 0) & (yuan <= MAX_YUAN)
+        if not finite.all():
+            bad = int(np.argmin(finite))
+    except (ValueError, TypeError):
+        for i, value in enumerate(values):
+            try:
+                if from_json and (isinstance(value, bool) or not isinstance(value, int | float)):
+                    raise ValueError
+                float(value)
+            except (ValueError, TypeError):
+                bad = i
+                break
+    if bad is not None:
+        raise _fail(locate, bad, name, f"expected an amount in yuan, not negative, got "
+                    f"{list(col)[bad]!r}")
+    fen = np.rint(yuan * 100).astype(np.int64)
+    return np.where(given, fen, NOT_GIVEN) if optional else fen
+
+
+def _ids(col: Sequence[Any], locate: Locate, name: str) -> tuple[list[str], dict[str, int]]:
+    ids = _texts(col, locate, name)
+    index = {v: i for i, v in enumerate(ids)}
+    if len(index) != len(ids):
+        seen: set[str] = set()
+        for i, value in enumerate(ids):
+            if value in seen:
+                raise _fail(locate, i, name, f"duplicate id {value!r}")
+            seen.add(value)
+    return ids, index
+
+
+def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) -> np.ndarray:
+    try:
+        return np.fromiter((index[v] for v in col), dtype=np.int64, count=len(col))
+    except (KeyError, TypeError):
+        for i, value in enumerate(col):
+            if value not in index:
+                raise _fail(locate, i, name, f"no person with id {value!r}") from None
+        raise
+
+
+def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Locate],
+           cases: tuple[dict, Locate], from_json: bool) -> SettlementInput:
+    (p, p_at), (c, c_at), (k, k_at) = persons, certs, cases
+    person_ids, person_index = _ids(p["id"], p_at, "id")
+    n_persons = len(person_ids)
+    years = p.get("birth_year") or [None] * n_persons
+    birth_year: list[int | None] = []
+    for i, value in enumerate(years):
+        try:
+            birth_year.append(None if value in (None, "") else int(value))
+        except (TypeError, ValueError):
+            raise _fail(p_at, i, "birth_year", f"expected a year, got {value!r}") from None
+    cert_from, cert_to = _days(c["valid_from"], c_at, "valid_from"), _days(c["valid_to"], c_at,
+                                                                        "valid_to")
+    if (cert_from > cert_to).any():
+        raise _fail(c_at, int(np.argmax(cert_from > cert_to)), "valid_to",
+                    "valid_to is before valid_from")
+    n_cases = len(k["id"])
+    case_ids, _ = _ids(k["id"], k_at, "id")
+    total = _money(k["total_cost"], k_at, "total_cost", from_json=from_json)
+    scope = _money(k["policy_scope_cost"], k_at, "policy_scope_cost", from_json=from_json)
+    if (scope > total).any():
+        raise _fail(k_at, int(np.argmax(scope > total)), "policy_scope_cost",
+                    "policy_scope_cost is more than total_cost")
+    none = [None] * n_cases
+    paid_bmi = _money(k.get("paid_basic_medical_insurance") or none, k_at,
+                      "paid_basic_medical_insurance", optional=True, from_json=from_json)
+    paid_cii = _money(k.get("paid_critical_illness_insurance") or none, k_at,
+                      "paid_critical_illness_insurance", optional=True, from_json=from_json)
+    over = np.maximum(paid_bmi, 0) + np.maximum(paid_cii, 0) > total
+    if over.any():
+        raise _fail(k_at, int(np.argmax(over)), "paid_critical_illness_insurance",
+                    "paid amounts add up to more than total_cost")
+    return SettlementInput(
+        source=source, person_ids=person_ids,
+        household_ids=_texts(p.get("household_id") or [None] * n_persons, p_at, "household_id",
+                             required=False),
+        enrolled=_bools(p["enrolled"], p_at, "enrolled"), birth_year=birth_year,
+        cert_person=_refs(c["person_id"], person_index, c_at, "person_id"),
+        cert_category=_codes(c["category"], known_categories(), c_at, "category"),
+        cert_from=cert_from, cert_to=cert_to,
+        cert_illness=_bools(c["due_to_illness"], c_at, "due_to_illness", default=False),
+        case_ids=case_ids, case_person=_refs(k["person_id"], person_index, k_at, "person_id"),
+        case_day=_days(k["date"], k_at, "date"),
+        case_setting=_codes(k["setting"], SETTINGS, k_at, "setting"),
+        case_level=_codes(k["facility_level"], FACILITY_LEVELS, k_at, "facility_level"),
+        total_fen=total, scope_fen=scope,
+        referred=_bools(k["referred"], k_at, "referred"),
+        paid_bmi_fen=paid_bmi, paid_cii_fen=paid_cii,
+    )
+
+
+# -- back to records ---------------------------------------------------------------------------
+
+def _iso(days: np.ndarray) -> list[str]:
+    return np.datetime_as_string(days.astype("datetime64[D]")).tolist()
+
+
+def as_records(inp: SettlementInput) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Persons (each with its certificates) and cases as dicts of the JSON format, amounts
+    in yuan; what `medgraph load cases` writes to the graph."""
+    categories = known_categories()
+    held: list[list[dict[str, Any]]] = [[] for _ in inp.person_ids]
+    for person, category, start, end, illness in zip(
+            inp.cert_person.tolist(), inp.cert_category.tolist(), _iso(inp.cert_from),
+            _iso(inp.cert_to), inp.cert_illness.tolist(), strict=True):
+        held[person].append({"category": categories[category], "valid_from": start,
+                             "valid_to": end, "due_to_illness": illness})
+    persons = [{"id": pid, "household_id": hid, "enrolled": enrolled, "birth_year": year,
+                "certificates": certs}
+               for pid, hid, enrolled, year, certs in zip(
+                   inp.person_ids, inp.household_ids, inp.enrolled.tolist(), inp.birth_year,
+                   held, strict=True)]
+    cases = []
+    for cid, person, date, setting, level, total, scope, referred, bmi, cii in zip(
+            inp.case_ids, inp.case_person.tolist(), _iso(inp.case_day),
+            inp.case_setting.tolist(), inp.case_level.tolist(), inp.total_fen.tolist(),
+            inp.scope_fen.tolist(), inp.referred.tolist(), inp.paid_bmi_fen.tolist(),
+            inp.paid_cii_fen.tolist(), strict=True):
+        record: dict[str, Any] = {
+            "id": cid, "person_id": inp.person_ids[person], "date": date,
+            "setting": SETTINGS[setting], "total_cost": total / 100,
+            "policy_scope_cost": scope / 100, "referred": referred,
+            "facility_level": FACILITY_LEVELS[level]}
+        paid = {code: fen / 100 for code, fen in zip(PAID, (bmi, cii), strict=True)
+                if fen != NOT_GIVEN}
+        if paid:
+            record["paid"] = paid
+        cases.append(record)
+    return persons, cases

@@ -1,0 +1,225 @@
+"""The reference settlement: plain Python, one case at a time, in the order of the rules.
+
+Cases are taken in the order the yearly caps and deductibles are consumed:
+by person, date, then case id. Each case goes through the six schemes in
+order; every running amount (a cap used, a deductible or threshold used) is
+kept per person, calendar year and cap in a dict. This is the definition the
+vectorised engine is tested against (tests/test_settlement.py).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from medgraph.settlement.explain import case_result, explanation, pay
+from medgraph.settlement.inputs import NOT_GIVEN, SettlementInput, known_categories
+from medgraph.settlement.rules import EPOCH, FACILITY_LEVELS, SETTINGS, Rule, RuleSet
+
+
+def months_before(day: int, months: int) -> int:
+    """The day `months` calendar months earlier (the last day of a shorter month).
+
+    >>> from medgraph.settlement.rules import day_number
+    >>> months_before(day_number("2024-08-31"), 6) == day_number("2024-02-29")
+    True
+    """
+    date = EPOCH + dt.timedelta(days=day)
+    month0 = date.year * 12 + date.month - 1 - months
+    year, month = divmod(month0, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return (dt.date(year, month + 1, min(date.day, last)) - EPOCH).days
+
+
+def in_force(rule: Rule | None, day: int) -> bool:
+    return rule is not None and rule.from_day <= day <= rule.to_day
+
+
+class _Running:
+    """Amounts used so far per (person, year, what)."""
+
+    def __init__(self) -> None:
+        self.used: dict[tuple[Any, ...], int] = {}
+
+    def get(self, *key: Any) -> int:
+        return self.used.get(key, 0)
+
+    def add(self, amount: int, *key: Any) -> None:
+        self.used[key] = self.used.get(key, 0) + amount
+
+
+def settle_reference(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any]]:
+    """Settle every case; results in the input's case order."""
+    categories = known_categories()
+    certs: list[list[tuple[str, int, int, bool]]] = [[] for _ in inp.person_ids]
+    for person, category, start, end, illness in zip(
+            inp.cert_person.tolist(), inp.cert_category.tolist(), inp.cert_from.tolist(),
+            inp.cert_to.tolist(), inp.cert_illness.tolist(), strict=True):
+        certs[person].append((categories[category], start, end, illness))
+    order = sorted(range(len(inp)), key=lambda i: (
+        int(inp.case_person[i]), int(inp.case_day[i]), inp.case_ids[i]))
+    running = _Running()
+    results: list[dict[str, Any] | None] = [None] * len(inp)
+    for i in order:
+        results[i] = _settle_case(inp, rules, i, certs[int(inp.case_person[i])], running)
+    return results  # type: ignore[return-value]
+
+
+def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
+                 certs: list[tuple[str, int, int, bool]], running: _Running) -> dict[str, Any]:
+    person = int(inp.case_person[i])
+    day = int(inp.case_day[i])
+    year = (EPOCH + dt.timedelta(days=day)).year
+    setting = SETTINGS[int(inp.case_setting[i])]
+    level = FACILITY_LEVELS[int(inp.case_level[i])]
+    total, scope = int(inp.total_fen[i]), int(inp.scope_fen[i])
+    enrolled = bool(inp.enrolled[person])
+    # Certificates valid on the date of care; for assistance also those whose six-month (or
+    # whatever the rule says) look-back covers the date because they were granted for illness.
+    strict = [c for c, start, end, _ in certs if start <= day <= end]
+    lookback: list[tuple[str, Rule]] = []
+    for category, start, _end, illness in certs:
+        rule = rules.lookbacks.get(category)
+        if illness and in_force(rule, day) and \
+                months_before(start, int(rule.props["lookback_months"])) <= day < start:
+            lookback.append((category, rule))
+
+    payments: dict[str, int] = {}
+    explanations: list[dict[str, Any]] = []
+    paid = 0  # by the schemes before, on this case
+
+    def record(scheme: str, amount: int, why: dict[str, Any] | None) -> None:
+        nonlocal paid
+        if amount:
+            payments[scheme] = amount
+            paid += amount
+        if why is not None and (amount or why["bound_by"] or why.get("reason")):
+            explanations.append(why)
+
+    def insurance(scheme: str, given: int, cap_waiver: Rule | None = None) -> None:
+        rule = rules.insurance_rule(scheme, setting, level)
+        applies = enrolled and in_force(rule, day)
+        if not applies and given == NOT_GIVEN:
+            return
+        base = deductible = 0
+        if applies:
+            base = {"policy_scope": scope, "remaining_policy_scope": max(0, scope - paid),
+                    "remaining_total": max(0, total - paid)}[rule.props["base"]]
+            if rule.per_year:
+                left = max(0, rule.deductible_fen - running.get(person, year, "ded", rule.pool))
+                deductible = min(base, left)
+                running.add(deductible, person, year, "ded", rule.pool)
+            else:
+                deductible = min(base, rule.deductible_fen)
+        if given != NOT_GIVEN:  # real settlement data: the scheme's own payment, as given
+            if applies:
+                running.add(given, person, year, "cap", rule.pool)
+            record(scheme, given, explanation(scheme, None, amount=given, given=True))
+            return
+        want = pay(rule.rate_ppm, base - deductible)
+        cap = None if cap_waiver is not None else rule.cap_fen
+        amount, bound = want, None
+        if cap is not None:
+            amount = min(want, max(0, cap - running.get(person, year, "cap", rule.pool)))
+            bound = rule.pool if amount < want else None
+        running.add(amount, person, year, "cap", rule.pool)
+        extra = {"cap_waived_by": cap_waiver.id} if cap_waiver is not None else {}
+        record(scheme, amount, explanation(scheme, rule, amount=amount, base=base,
+                                           deductible=deductible, cap=cap, bound_by=bound,
+                                           **extra))
+
+    # 1-2: insurance; the critical-illness cap is lifted for assistance recipients.
+    insurance("basic_medical_insurance", int(inp.paid_bmi_fen[i]))
+    waivers = [rules.cap_waivers[c] for c in strict
+               if c in rules.cap_waivers and in_force(rules.cap_waivers[c], day)]
+    waiver = min(waivers, key=lambda r: r.index) if waivers else None
+    insurance("critical_illness_insurance", int(inp.paid_cii_fen[i]), waiver)
+
+    # 3: medical assistance at the best rate of the categories held on the date.
+    offers = [(r.rate_ppm, bool(r.props.get("no_cap")), True, -r.index, c, None)
+              for c in strict if in_force(r := rules.ma_rates.get(c), day)]
+    offers += [(r.rate_ppm, bool(r.props.get("no_cap")), False, -r.index, c, via)
+               for c, via in lookback if in_force(r := rules.ma_rates.get(c), day)]
+    if offers:
+        best = max(offers, key=lambda o: o[:4])
+        rule = rules.rules[-best[3]]
+        extra: dict[str, Any] = {"category": best[4]}
+        if best[5] is not None:
+            extra["lookback_rule"] = best[5].id
+        base = max(0, scope - paid)
+        if rules.referral is not None and not bool(inp.referred[i]):
+            record("medical_assistance", 0, explanation(
+                "medical_assistance", rules.referral, amount=0, base=base,
+                reason="no referral", **extra))
+        else:
+            want = pay(rule.rate_ppm, base)
+            amount, bound, cap = want, None, None
+            if not best[1] and rules.ma_cap is not None:
+                cap = rules.ma_cap.cap_fen
+                cap_left = max(0, cap - running.get(person, year, "ma"))
+                sub = rules.ma_outpatient_cap
+                sub_left = None
+                if sub is not None and setting == "outpatient_general":
+                    sub_left = max(0, sub.cap_fen - running.get(person, year, "ma_og"))
+                amount = min(want, cap_left, want if sub_left is None else sub_left)
+                if amount < want:
+                    # the sub-cap is named when it is the smaller (or equal) remaining amount
+                    bound = sub.id if sub_left is not None and sub_left <= cap_left \
+                        else rules.ma_cap.id
+            running.add(amount, person, year, "ma")
+            if setting == "outpatient_general":
+                running.add(amount, person, year, "ma_og")
+            record("medical_assistance", amount, explanation(
+                "medical_assistance", rule, amount=amount, base=base, cap=cap, bound_by=bound,
+                **extra))
+
+    # 4: special assistance above the yearly threshold of remaining policy-scope burden.
+    offers_sa = [(r.rate_ppm, -r.index, c) for c in strict
+                 if in_force(r := rules.sa_rates.get(c), day)]
+    if offers_sa:
+        rate_ppm, neg_index, category = max(offers_sa, key=lambda o: o[:2])
+        rule = rules.rules[-neg_index]
+        base = max(0, scope - paid)
+        threshold = rules.sa_threshold
+        deductible = 0
+        if threshold is not None:
+            if threshold.per_year:
+                left = max(0, threshold.deductible_fen - running.get(person, year, "sa_ded"))
+                deductible = min(base, left)
+                running.add(deductible, person, year, "sa_ded")
+            else:
+                deductible = min(base, threshold.deductible_fen)
+        want = pay(rate_ppm, base - deductible)
+        amount, bound, cap = want, None, None
+        if rules.sa_cap is not None:
+            cap = rules.sa_cap.cap_fen
+            amount = min(want, max(0, cap - running.get(person, year, "sa")))
+            bound = rules.sa_cap.id if amount < want else None
+        running.add(amount, person, year, "sa")
+        record("special_assistance", amount, explanation(
+            "special_assistance", rule, amount=amount, base=base, deductible=deductible,
+            cap=cap, bound_by=bound, category=category,
+            threshold_rule=threshold.id if threshold else None))
+
+    # 5: huiminbao (the enrolled), 6: charity (anyone) on what remains.
+    insurance("huiminbao", NOT_GIVEN)
+    charity = rules.charity
+    if in_force(charity, day):
+        base = max(0, total - paid)
+        if charity.per_year:
+            left = max(0, charity.deductible_fen - running.get(person, year, "ch_ded"))
+            deductible = min(base, left)
+            running.add(deductible, person, year, "ch_ded")
+        else:
+            deductible = min(base, charity.deductible_fen)
+        want = pay(charity.rate_ppm, base - deductible)
+        amount, bound = want, None
+        if charity.cap_fen is not None:
+            amount = min(want, max(0, charity.cap_fen - running.get(person, year, "ch")))
+            bound = charity.id if amount < want else None
+        running.add(amount, person, year, "ch")
+        record("charity_assistance", amount, explanation(
+            "charity_assistance", charity, amount=amount, base=base, deductible=deductible,
+            cap=charity.cap_fen, bound_by=bound))
+    return case_result(inp.case_ids[i], payments, total, explanations)

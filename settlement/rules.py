@@ -1,0 +1,223 @@
+"""The benefit rules of a model, read into the shape the settlement engine needs.
+
+Every amount, rate, cap and threshold comes from the model's `BenefitRule`
+nodes (docs/rules.md); this module only arranges them: money in integer fen,
+rates in parts per million (so that a payment is exact integer arithmetic),
+and lookup tables by setting, facility level and category.
+
+>>> rules = load_rules("hangzhou")                                # doctest: +SKIP
+>>> rules.ma_rates["minimum_living"].rate_ppm                     # doctest: +SKIP
+800000
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from medgraph.loaders.errors import InputError
+from medgraph.loaders.model import Model, read_model
+
+# The settlement order of docs/rules.md and the glossary ("insurance before assistance").
+SCHEMES = ("basic_medical_insurance", "critical_illness_insurance", "medical_assistance",
+           "special_assistance", "huiminbao", "charity_assistance")
+INSURANCE = ("basic_medical_insurance", "critical_illness_insurance", "huiminbao")
+SETTINGS = ("inpatient", "outpatient_general", "outpatient_chronic")
+FACILITY_LEVELS = ("village", "township", "county", "city", "provincial")
+PPM = 1_000_000
+NO_LIMIT = 2**62  # an int64 "no cap": larger than any sum of fen the engine can meet
+EPOCH = dt.date(1970, 1, 1)
+
+
+def to_fen(yuan: Any) -> int:
+    """Yuan (number or text) to integer fen, half-up.
+
+    >>> to_fen(0.1), to_fen("120000"), to_fen(1.005)
+    (10, 12000000, 101)
+    """
+    return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_ppm(rate: float) -> int:
+    """A rate 0-1 in integer parts per million.
+
+    >>> to_ppm(0.85)
+    850000
+    """
+    return int((Decimal(str(rate)) * PPM).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def day_number(value: Any) -> int:
+    """Days since 1970-01-01 of a date or YYYY-MM-DD text (the engine's date unit)."""
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One BenefitRule with what the engine reads from it in exact units."""
+
+    index: int
+    id: str
+    scheme: str
+    kind: str
+    source: str
+    locator: str
+    props: dict[str, Any]
+    from_day: int
+    to_day: int
+    rate_ppm: int | None = None
+    cap_fen: int | None = None          # annual_cap (or outpatient_general_cap); None = no cap
+    deductible_fen: int = 0             # deductible or threshold
+    per_year: bool = False              # deductible / threshold per person per calendar year
+    pool: str = ""                      # the cap this rule consumes (shares_cap_with or own id)
+
+    @property
+    def category(self) -> str | None:
+        return self.props.get("category_code")
+
+
+@dataclass
+class RuleSet:
+    """The rules of one model, by the part of the settlement they drive."""
+
+    model: str
+    rules: list[Rule] = field(default_factory=list)
+    insurance: dict[str, list[Rule]] = field(default_factory=dict)
+    cap_waivers: dict[str, Rule] = field(default_factory=dict)
+    ma_rates: dict[str, Rule] = field(default_factory=dict)
+    lookbacks: dict[str, Rule] = field(default_factory=dict)
+    ma_cap: Rule | None = None
+    ma_outpatient_cap: Rule | None = None
+    referral: Rule | None = None
+    sa_rates: dict[str, Rule] = field(default_factory=dict)
+    sa_cap: Rule | None = None
+    sa_threshold: Rule | None = None
+    charity: Rule | None = None
+    categories: frozenset[str] = frozenset()
+
+    def insurance_rule(self, scheme: str, setting: str, level: str) -> Rule | None:
+        """The most specific rule of an insurance scheme for a setting and facility level:
+        exact setting over `all`, then exact level over `any` (docs/rules.md)."""
+        best: tuple[int, Rule] | None = None
+        for rule in self.insurance.get(scheme, []):
+            r_setting = rule.props.get("setting", "all")
+            r_level = rule.props.get("facility_level", "any")
+            if r_setting not in (setting, "all") or r_level not in (level, "any"):
+                continue
+            score = 2 * (r_setting == setting) + (r_level == level)
+            if best is None or score > best[0]:
+                best = (score, rule)
+        return best[1] if best else None
+
+
+def load_rules(model: str | Path = "hangzhou") -> RuleSet:
+    """Read a model (a name in data/ or a folder) and arrange its benefit rules.
+
+    Raises InputError when the rules cannot be settled consistently (two rules sharing a
+    cap with different caps, a rate rule without its category, ...).
+    """
+    return rules_from_model(read_model(model))
+
+
+def rules_from_model(model: Model) -> RuleSet:
+    scheme_of: dict[str, str] = {}
+    for rel in model.relations:
+        if rel.type == "HAS_RULE":
+            scheme = model.entities.get(rel.from_id)
+            if scheme is not None and scheme.props.get("code"):
+                scheme_of[rel.to_id] = scheme.props["code"]
+    categories = frozenset(e.props["code"] for e in model.entities.values()
+                           if e.label == "BeneficiaryCategory" and e.props.get("code"))
+    rs = RuleSet(model=model.name, categories=categories)
+    for entity in model.entities.values():
+        if entity.label != "BenefitRule" or entity.id not in scheme_of:
+            continue
+        rule = _rule(len(rs.rules), entity.id, scheme_of[entity.id], entity.props, entity.file,
+                     entity.line)
+        rs.rules.append(rule)
+        _place(rs, rule, entity.file, entity.line)
+    _check_pools(rs)
+    return rs
+
+
+def _rule(index: int, rule_id: str, scheme: str, props: dict[str, Any], file: str,
+          line: int) -> Rule:
+    def day(name: str, default: int) -> int:
+        return day_number(props[name]) if props.get(name) else default
+
+    cap = props.get("annual_cap", props.get("outpatient_general_cap"))
+    deductible = props.get("deductible", props.get("threshold", 0)) or 0
+    return Rule(
+        index=index, id=rule_id, scheme=scheme, kind=props["kind"],
+        source=str(props.get("source", "")), locator=str(props.get("locator", "")), props=props,
+        from_day=day("valid_from", -(2**40)), to_day=day("valid_to", 2**40),
+        rate_ppm=to_ppm(props["rate"]) if props.get("rate") is not None else None,
+        cap_fen=None if cap is None or props.get("no_cap") else to_fen(cap),
+        deductible_fen=to_fen(deductible), per_year=props.get("per") == "year",
+        pool=str(props.get("shares_cap_with") or rule_id),
+    )
+
+
+def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
+    kind, scheme = rule.kind, rule.scheme
+
+    def need(*names: str) -> None:
+        for name in names:
+            if rule.props.get(name) is None:
+                raise InputError(file, f"rule {rule.id} ({kind}) needs {name!r} (docs/rules.md)",
+                                 line=line, field=name)
+
+    if kind == "insurance_reimbursement" and scheme in INSURANCE:
+        need("rate", "base")
+        rs.insurance.setdefault(scheme, []).append(rule)
+    elif kind == "cap_waiver":
+        need("category_code")
+        rs.cap_waivers.setdefault(rule.category, rule)
+    elif kind == "assistance_rate":
+        need("category_code", "rate")
+        rs.ma_rates[rule.category] = rule
+    elif kind == "lookback":
+        need("category_code", "lookback_months")
+        rs.lookbacks[rule.category] = rule
+    elif kind == "annual_cap" and scheme == "medical_assistance":
+        need("annual_cap")
+        rs.ma_cap = rule
+    elif kind == "annual_cap" and scheme == "special_assistance":
+        need("annual_cap")
+        rs.sa_cap = rule
+    elif kind == "outpatient_general_cap":
+        need("outpatient_general_cap")
+        rs.ma_outpatient_cap = rule
+    elif kind == "referral_required" and rule.props.get("requires_referral"):
+        rs.referral = rule
+    elif kind == "special_assistance_rate":
+        need("category_code", "rate")
+        rs.sa_rates[rule.category] = rule
+    elif kind == "special_assistance_threshold":
+        need("threshold")
+        rs.sa_threshold = rule
+    elif kind == "charity_grant":
+        need("rate")
+        rs.charity = rule
+    # Other kinds (premium_subsidy, warning_line, out_of_catalogue) do not change a payment:
+    # out_of_catalogue is what `remaining_policy_scope` means for assistance.
+
+
+def _check_pools(rs: RuleSet) -> None:
+    """Rules sharing a cap must agree on it, and on a yearly deductible: a case consumes one
+    running amount per person and year, whichever of the rules it was settled by."""
+    caps: dict[str, int | None] = {}
+    deductibles: dict[str, int] = {}
+    for rules in rs.insurance.values():
+        for rule in rules:
+            for seen, value, what in ((caps, rule.cap_fen, "annual_cap"),
+                                      (deductibles, rule.deductible_fen, "deductible")):
+                if what == "deductible" and not rule.per_year:
+                    continue
+                if seen.setdefault(rule.pool, value) != value:
+                    raise InputError(rs.model, f"rule {rule.id} shares the cap of {rule.pool} "
+                                     f"but its yearly {what} differs", field=what)
