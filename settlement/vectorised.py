@@ -1,1 +1,491 @@
-from medgraph.settlement.reference import settle_reference as settle_vectorised  # placeholder
+"""The vectorised settlement: the reference rules over numpy columns, no per-case Python.
+
+Cases are sorted once by (person, date, case id); a person-year is then a run
+of consecutive rows. A yearly deductible, threshold or cap consumed in date
+order is a grouped cumulative sum: with C the running total of what each case
+would take, a case gets `min(C, limit) - min(C - want, limit)`, which is
+`min(want, max(0, limit - used_before))` when every case before it took what
+the same formula gave it.
+
+Two things break that identity and are handled apart:
+
+* an amount fixed whatever the cap (a payment given on the case, a lifted
+  critical-illness cap, the destitute's assistance without cap) still counts
+  toward the cap; person-years mixing such amounts with capped ones (rare: a
+  certificate starting mid-year) are settled by a short loop over their rows;
+* the general-outpatient sub-cap inside medical assistance's shared cap: first
+  the sub-cap over the general-outpatient rows alone, then the shared cap over
+  all rows. Until the shared cap binds every row takes its sub-capped want, so
+  the sub-cap's running total is right; after it binds every row gets 0.
+
+>>> import numpy as np
+>>> group = np.array([0, 0, 0, 1]); want = np.array([60, 60, 60, 60])
+>>> capped(group, want, 100).tolist()                     # cap 100 per group
+[60, 40, 0, 60]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from medgraph.settlement.explain import HALF, case_result, explanation
+from medgraph.settlement.inputs import NOT_GIVEN, SettlementInput, known_categories
+from medgraph.settlement.rules import (
+    FACILITY_LEVELS,
+    NO_LIMIT,
+    PPM,
+    SCHEMES,
+    SETTINGS,
+    Rule,
+    RuleSet,
+)
+
+BASES = ("policy_scope", "remaining_policy_scope", "remaining_total")
+
+
+def pay(rate_ppm: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """rate x base in fen, rounded half up (explain.pay over arrays)."""
+    return (rate_ppm * base + HALF) // PPM
+
+
+def _starts(group: np.ndarray) -> np.ndarray:
+    """For each row, the index of the first row of its group (groups are consecutive)."""
+    n = len(group)
+    first = np.ones(n, dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    return np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else first.astype(int)
+
+
+def running_before(group: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Sum of `amount` over the earlier rows of the same group."""
+    total = np.cumsum(amount)
+    before = total - amount
+    return before - before[_starts(group)] if len(group) else before
+
+
+def capped(group: np.ndarray, want: np.ndarray, limit: int | np.ndarray) -> np.ndarray:
+    """What each row gets of `want` under a running limit per group, in row order."""
+    before = running_before(group, want)
+    return np.minimum(before + want, limit) - np.minimum(before, limit)
+
+
+def _loop(group: np.ndarray, want: np.ndarray, fixed: np.ndarray, limit: int,
+          sub: np.ndarray | None = None, sub_limit: int = NO_LIMIT
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Row by row, for the few person-years mixing fixed and capped amounts.
+
+    Returns the amounts and which limit bound (0 none, 1 the limit, 2 the sub-limit)."""
+    out = np.zeros(len(want), dtype=np.int64)
+    bound = np.zeros(len(want), dtype=np.int8)
+    used = used_sub = 0
+    last = None
+    sub_rows = np.zeros(len(want), dtype=bool) if sub is None else sub
+    for k, (g, w, f, s) in enumerate(zip(group.tolist(), want.tolist(), fixed.tolist(),
+                                         sub_rows.tolist(), strict=True)):
+        if g != last:
+            used = used_sub = 0
+            last = g
+        amount = w
+        if not f:
+            left = max(0, limit - used)
+            sub_left = max(0, sub_limit - used_sub) if s else NO_LIMIT
+            amount = min(w, left, sub_left)
+            if amount < w:
+                bound[k] = 2 if s and sub_left <= left else 1
+        out[k] = amount
+        used += amount
+        if s:
+            used_sub += amount
+    return out, bound
+
+
+def capped_with_fixed(group: np.ndarray, want: np.ndarray, fixed: np.ndarray, limit: int,
+                      sub: np.ndarray | None = None, sub_limit: int = NO_LIMIT
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts under a running limit (and a sub-limit over the `sub` rows) per group, with
+    the `fixed` rows taking their want whatever the limit but counting toward it.
+
+    Returns (amounts, bound): bound 1 where the limit cut the row, 2 where the sub-limit did.
+    """
+    n = len(want)
+    out = want.copy()
+    bound = np.zeros(n, dtype=np.int8)
+    if n == 0:
+        return out, bound
+    groups, index = np.unique(group, return_inverse=True)
+    with_fixed = np.zeros(len(groups), dtype=bool)
+    with_fixed[index[fixed]] = True
+    with_free = np.zeros(len(groups), dtype=bool)
+    with_free[index[~fixed]] = True
+    mixed = (with_fixed & with_free)[index]
+    free = ~fixed & ~mixed
+    if free.any():
+        g, w = group[free], want[free]
+        w1 = w
+        if sub is not None and sub[free].any():
+            s = sub[free]
+            w1 = w.copy()
+            w1[s] = capped(g[s], w[s], sub_limit)
+        amount = capped(g, w1, limit)
+        out[free] = amount
+        bound[free] = np.where(amount < w1, 1, np.where(w1 < w, 2, 0))
+    if mixed.any():
+        amount, why = _loop(group[mixed], want[mixed], fixed[mixed], limit,
+                            None if sub is None else sub[mixed], sub_limit)
+        out[mixed] = amount
+        bound[mixed] = why
+    return out, bound
+
+
+def months_before(days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Day numbers `months` calendar months earlier (the last day of a shorter month)."""
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    day_of_month = (d - month.astype("datetime64[D]")).astype(np.int64)
+    target = month - months.astype("timedelta64[M]")
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64)
+    return target.astype("datetime64[D]").astype(np.int64) + np.minimum(day_of_month, length - 1)
+
+
+@dataclass
+class _Stage:
+    """What one scheme paid on the (sorted) cases and why, as columns."""
+
+    scheme: str
+    amount: np.ndarray
+    emit: np.ndarray                         # rows with an explanation
+    rule: np.ndarray                         # rule index, -1 = none (a given payment)
+    base: np.ndarray
+    deductible: np.ndarray
+    cap: np.ndarray                          # -1 = no cap
+    bound: np.ndarray                        # index of the bounding rule, -1 = none
+    extra: dict[str, Any] = field(default_factory=dict)  # name -> (values, rows) or callable
+
+
+class _Tables:
+    """The rule set as arrays indexed by rule, category, setting and level."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        n = len(rules.rules)
+        self.R = n + 1
+        self.from_day = np.array([r.from_day for r in rules.rules] + [0], dtype=np.int64)
+        self.to_day = np.array([r.to_day for r in rules.rules] + [0], dtype=np.int64)
+        self.rate = np.array([r.rate_ppm or 0 for r in rules.rules] + [0], dtype=np.int64)
+        self.no_cap = np.array([bool(r.props.get("no_cap")) for r in rules.rules] + [False])
+        self.categories = known_categories()
+        self.index_of = {r.id: r.index for r in rules.rules}
+
+        def by_category(table: dict[str, Rule]) -> np.ndarray:
+            return np.array([table[c].index if c in table else -1 for c in self.categories] +
+                            [-1], dtype=np.int64)
+
+        self.ma = by_category(rules.ma_rates)
+        self.sa = by_category(rules.sa_rates)
+        self.waiver = by_category(rules.cap_waivers)
+        self.lookback = by_category(rules.lookbacks)
+        self.lookback_months = np.array(
+            [int(rules.lookbacks[c].props["lookback_months"]) if c in rules.lookbacks else 0
+             for c in self.categories] + [0], dtype=np.int64)
+
+    def in_force(self, rule: np.ndarray, day: np.ndarray) -> np.ndarray:
+        return (rule >= 0) & (self.from_day[rule] <= day) & (day <= self.to_day[rule])
+
+    def insurance(self, scheme: str) -> np.ndarray:
+        table = np.full((len(SETTINGS), len(FACILITY_LEVELS)), -1, dtype=np.int64)
+        for s, setting in enumerate(SETTINGS):
+            for v, level in enumerate(FACILITY_LEVELS):
+                rule = self.rules.insurance_rule(scheme, setting, level)
+                table[s, v] = -1 if rule is None else rule.index
+        return table
+
+
+def _order(inp: SettlementInput) -> np.ndarray:
+    """Rows sorted by (person, date, case id)."""
+    ids = inp.case_ids
+    if all(a < b for a, b in zip(ids, ids[1:], strict=False)):
+        rank = np.arange(len(ids))
+    else:
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(np.array(ids), kind="stable")] = np.arange(len(ids))
+    return np.lexsort((rank, inp.case_day, inp.case_person))
+
+
+def settle_vectorised(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any]]:
+    """Settle every case over arrays; results equal settle_reference's, in input order."""
+    order, stages = settle_columns(inp, rules)
+    return _results(inp, rules, order, stages)
+
+
+def settle_columns(inp: SettlementInput, rules: RuleSet) -> tuple[np.ndarray, list[_Stage]]:
+    """The payments of each scheme in fen, over the cases sorted by (person, date, id)."""
+    t = _Tables(rules)
+    order = _order(inp)
+    n = len(order)
+    person = inp.case_person[order]
+    day = inp.case_day[order]
+    year = day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    total, scope = inp.total_fen[order], inp.scope_fen[order]
+    setting, level = inp.case_setting[order], inp.case_level[order]
+    referred = inp.referred[order]
+    enrolled = inp.enrolled[person]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = (person[1:] != person[:-1]) | (year[1:] != year[:-1])
+    group = np.cumsum(new_group) - 1  # one per person-year
+    outpatient = setting == SETTINGS.index("outpatient_general")
+
+    best_ma, best_sa, waiver = _categories(inp, t, person, day)
+    paid = np.zeros(n, dtype=np.int64)
+    stages: list[_Stage] = []
+
+    def none_rows(fill: int = -1) -> np.ndarray:
+        return np.full(n, fill, dtype=np.int64)
+
+    def insurance(scheme: str, given: np.ndarray | None, waived: np.ndarray | None) -> _Stage:
+        table = t.insurance(scheme)
+        rule = table[setting, level]
+        applies = enrolled & t.in_force(rule, day)
+        kinds = np.array([BASES.index(r.props["base"]) if r.kind == "insurance_reimbursement"
+                          and r.scheme == scheme else 0 for r in rules.rules] + [0])
+        kind = kinds[rule]
+        base = np.where(kind == 0, scope, np.maximum(0, np.where(kind == 1, scope, total) - paid))
+        base = np.where(applies, base, 0)
+        deductible = np.zeros(n, dtype=np.int64)
+        amount = np.zeros(n, dtype=np.int64)
+        cap = none_rows()
+        bound = none_rows()
+        is_given = np.zeros(n, dtype=bool) if given is None else given != NOT_GIVEN
+        fixed = is_given.copy() if waived is None else is_given | (applies & (waived >= 0))
+        want = np.zeros(n, dtype=np.int64)
+        pools: dict[str, list[Rule]] = {}
+        for r in rules.insurance.get(scheme, []):
+            pools.setdefault(r.pool, []).append(r)
+        for pool, members in pools.items():
+            ids = np.array([r.index for r in members])
+            rows = applies & np.isin(rule, ids)
+            if not rows.any():
+                continue
+            yearly = rows & np.isin(rule, [r.index for r in members if r.per_year])
+            for r in members:  # a deductible per case
+                if not r.per_year:
+                    mine = rows & (rule == r.index)
+                    deductible[mine] = np.minimum(base[mine], r.deductible_fen)
+            if yearly.any():
+                limit = next(r.deductible_fen for r in members if r.per_year)
+                deductible[yearly] = capped(group[yearly], base[yearly], limit)
+            want[rows] = pay(t.rate[rule[rows]], base[rows] - deductible[rows])
+            if given is not None:
+                want[rows & is_given] = given[rows & is_given]
+            limit = members[0].cap_fen
+            got, why = capped_with_fixed(group[rows], want[rows], fixed[rows],
+                                         NO_LIMIT if limit is None else limit)
+            amount[rows] = got
+            bound[rows] = np.where(why > 0, t.index_of[pool], -1)
+            cap[rows] = -1 if limit is None else limit
+        if given is not None:
+            amount[is_given] = given[is_given]
+            bound[is_given] = -1
+        extra: dict[str, Any] = {}
+        if waived is not None:
+            lifted = applies & ~is_given & (waived >= 0)
+            cap[lifted] = -1
+            extra["cap_waived_by"] = (waived, lifted)
+        emit = (applies & ~is_given & ((amount > 0) | (bound >= 0))) | (is_given & (amount > 0))
+        rule_out = np.where(is_given, -1, rule)
+        extra["given"] = (np.ones(n, dtype=bool), is_given)
+        return _Stage(scheme, amount, emit, rule_out, np.where(is_given, -1, base),
+                      np.where(is_given, 0, deductible), np.where(is_given, -1, cap), bound, extra)
+
+    def add(stage: _Stage) -> None:
+        nonlocal paid
+        paid = paid + stage.amount
+        stages.append(stage)
+
+    add(insurance("basic_medical_insurance", inp.paid_bmi_fen[order], None))
+    add(insurance("critical_illness_insurance", inp.paid_cii_fen[order], waiver))
+    add(_assistance(rules, t, n, group, scope, paid, referred, outpatient, best_ma))
+    add(_special(rules, t, n, group, scope, paid, best_sa))
+    add(insurance("huiminbao", None, None))
+    add(_charity(rules, t, n, group, day, total, paid))
+    return order, stages
+
+
+def _categories(inp: SettlementInput, t: _Tables, person: np.ndarray, day: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sorted case: the best assistance offer, the best special-assistance offer and the
+    critical-illness cap waiver, each an integer key (-1 = none) from the certificates of the
+    person valid on the date (for assistance, also within a look-back)."""
+    n = len(person)
+    R = t.R
+    best_ma = np.full(n, -1, dtype=np.int64)
+    best_sa = np.full(n, -1, dtype=np.int64)
+    waiver = np.full(n, -1, dtype=np.int64)
+    if len(inp.cert_person) == 0 or n == 0:
+        return best_ma, best_sa, waiver
+    n_persons = len(inp.person_ids)
+    first = np.searchsorted(person, np.arange(n_persons), "left")
+    count = np.searchsorted(person, np.arange(n_persons), "right") - first
+    per_cert = count[inp.cert_person]
+    cert = np.repeat(np.arange(len(inp.cert_person)), per_cert)     # one row per (cert, case)
+    offset = np.cumsum(per_cert) - per_cert
+    row = np.arange(len(cert)) - np.repeat(offset, per_cert) + np.repeat(
+        first[inp.cert_person], per_cert)
+    d = day[row]
+    category = inp.cert_category[cert]
+    start, end = inp.cert_from[cert], inp.cert_to[cert]
+    strict = (start <= d) & (d <= end)
+    lb_rule = t.lookback[category]
+    lb_start = months_before(start, t.lookback_months[category])
+    looked = (~strict & inp.cert_illness[cert] & t.in_force(lb_rule, d) & (lb_start <= d)
+              & (d < start))
+    ma = t.ma[category]
+    ok = (strict | looked) & t.in_force(ma, d)
+    key = ((t.rate[ma] * 2 + t.no_cap[ma]) * 2 + strict) * R + (R - 1 - ma)
+    np.maximum.at(best_ma, row[ok], key[ok])
+    sa = t.sa[category]
+    ok = strict & t.in_force(sa, d)
+    np.maximum.at(best_sa, row[ok], (t.rate[sa] * R + (R - 1 - sa))[ok])
+    wv = t.waiver[category]
+    ok = strict & t.in_force(wv, d)
+    np.maximum.at(waiver, row[ok], (R - 1 - wv)[ok])
+    return best_ma, best_sa, np.where(waiver >= 0, R - 1 - waiver, -1)
+
+
+def _assistance(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np.ndarray,
+                paid: np.ndarray, referred: np.ndarray, outpatient: np.ndarray,
+                best: np.ndarray) -> _Stage:
+    R = t.R
+    eligible = best >= 0
+    rule = np.where(eligible, R - 1 - best % R, -1)
+    strict = (best // R) % 2 == 1
+    no_cap = (best // R // 2) % 2 == 1
+    base = np.where(eligible, np.maximum(0, scope - paid), 0)
+    refused = eligible & ~referred if rules.referral is not None else np.zeros(n, dtype=bool)
+    active = eligible & ~refused
+    want = np.where(active, pay(t.rate[rule], base), 0)
+    amount = want.copy()
+    bound = np.full(n, -1, dtype=np.int64)
+    cap = np.full(n, -1, dtype=np.int64)
+    if rules.ma_cap is not None and active.any():
+        sub = rules.ma_outpatient_cap
+        got, why = capped_with_fixed(
+            group[active], want[active], no_cap[active], rules.ma_cap.cap_fen,
+            outpatient[active] if sub is not None else None,
+            sub.cap_fen if sub is not None else NO_LIMIT)
+        amount[active] = got
+        bound[active] = np.select([why == 1, why == 2],
+                                  [rules.ma_cap.index, sub.index if sub else -1], -1)
+        cap[active & ~no_cap] = rules.ma_cap.cap_fen
+    category_of_rule = np.array([r.category or "" for r in rules.rules] + [""], dtype=object)
+    via = np.array([rules.lookbacks[c].index if c in rules.lookbacks else -1
+                    for c in category_of_rule], dtype=np.int64)
+    rule_out = np.where(refused, rules.referral.index if rules.referral else -1, rule)
+    extra = {
+        "category": (category_of_rule[rule], eligible),
+        "lookback_rule": (via[rule], eligible & ~strict),
+        "reason": (np.full(n, "no referral", dtype=object), refused),
+    }
+    emit = refused | (active & ((amount > 0) | (bound >= 0)))
+    return _Stage("medical_assistance", amount, emit, rule_out, base, np.zeros(n, np.int64),
+                  cap, bound, extra)
+
+
+def _special(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np.ndarray,
+             paid: np.ndarray, best: np.ndarray) -> _Stage:
+    R = t.R
+    eligible = best >= 0
+    rule = np.where(eligible, R - 1 - best % R, -1)
+    base = np.where(eligible, np.maximum(0, scope - paid), 0)
+    deductible = np.zeros(n, dtype=np.int64)
+    threshold = rules.sa_threshold
+    if threshold is not None and eligible.any():
+        if threshold.per_year:
+            deductible[eligible] = capped(group[eligible], base[eligible],
+                                          threshold.deductible_fen)
+        else:
+            deductible = np.minimum(base, threshold.deductible_fen)
+    want = np.where(eligible, pay(t.rate[rule], base - deductible), 0)
+    amount = want.copy()
+    bound = np.full(n, -1, dtype=np.int64)
+    cap = np.full(n, -1, dtype=np.int64)
+    if rules.sa_cap is not None and eligible.any():
+        got = capped(group[eligible], want[eligible], rules.sa_cap.cap_fen)
+        amount[eligible] = got
+        bound[eligible] = np.where(got < want[eligible], rules.sa_cap.index, -1)
+        cap[eligible] = rules.sa_cap.cap_fen
+    category_of_rule = np.array([r.category or "" for r in rules.rules] + [""], dtype=object)
+    extra = {"category": (category_of_rule[rule], eligible),
+             "threshold_rule": (np.full(n, threshold.id if threshold else None, dtype=object),
+                                eligible)}
+    emit = eligible & ((amount > 0) | (bound >= 0))
+    return _Stage("special_assistance", amount, emit, rule, base, deductible, cap, bound, extra)
+
+
+def _charity(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndarray,
+             total: np.ndarray, paid: np.ndarray) -> _Stage:
+    charity = rules.charity
+    rule = np.full(n, -1 if charity is None else charity.index, dtype=np.int64)
+    active = t.in_force(rule, day)
+    base = np.where(active, np.maximum(0, total - paid), 0)
+    deductible = np.zeros(n, dtype=np.int64)
+    amount = np.zeros(n, dtype=np.int64)
+    bound = np.full(n, -1, dtype=np.int64)
+    cap = np.full(n, -1, dtype=np.int64)
+    if charity is not None and active.any():
+        if charity.per_year:
+            deductible[active] = capped(group[active], base[active], charity.deductible_fen)
+        else:
+            deductible = np.minimum(base, charity.deductible_fen)
+        want = np.where(active, pay(t.rate[rule], base - deductible), 0)
+        amount = want.copy()
+        if charity.cap_fen is not None:
+            got = capped(group[active], want[active], charity.cap_fen)
+            amount[active] = got
+            bound[active] = np.where(got < want[active], charity.index, -1)
+            cap[active] = charity.cap_fen
+    emit = active & ((amount > 0) | (bound >= 0))
+    return _Stage("charity_assistance", amount, emit, rule, base, deductible, cap, bound)
+
+
+def _results(inp: SettlementInput, rules: RuleSet, order: np.ndarray, stages: list[_Stage]
+             ) -> list[dict[str, Any]]:
+    """The output dicts, in input order: the only per-case Python of this engine."""
+    n = len(order)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)  # sorted row of each input case
+    explanations: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    by_index = rules.rules
+    for stage in stages:
+        rows = np.flatnonzero(stage.emit)
+        extras = {name: (values, mask[rows].tolist(), values[rows].tolist() if isinstance(
+            values, np.ndarray) else None) for name, (values, mask) in stage.extra.items()}
+        columns = [stage.rule[rows].tolist(), stage.amount[rows].tolist(),
+                   stage.base[rows].tolist(), stage.deductible[rows].tolist(),
+                   stage.cap[rows].tolist(), stage.bound[rows].tolist()]
+        for k, (r, amount, base, ded, cap, bound) in enumerate(zip(*columns, strict=True)):
+            extra = {}
+            for name, (_values, mask, picked) in extras.items():
+                if mask[k]:
+                    value = picked[k]
+                    if name in ("cap_waived_by", "lookback_rule"):
+                        value = by_index[value].id
+                    elif name == "given":
+                        value = True
+                    extra[name] = value
+            given = extra.get("given", False)
+            why = explanation(
+                stage.scheme, None if r < 0 else by_index[r], amount=amount,
+                base=None if given else base, deductible=ded, cap=None if cap < 0 else cap,
+                bound_by=None if bound < 0 else by_index[bound].id, **extra)
+            explanations[int(order[rows[k]])].append(why)
+    amounts = np.stack([s.amount for s in stages], axis=1)[position].tolist()
+    schemes = [s.scheme for s in stages]
+    assert tuple(schemes) == SCHEMES
+    return [case_result(cid, {code: fen for code, fen in zip(schemes, row, strict=True) if fen},
+                        total, why)
+            for cid, row, total, why in zip(inp.case_ids, amounts, inp.total_fen.tolist(),
+                                            explanations, strict=True)]
