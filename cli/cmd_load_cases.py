@@ -89,13 +89,15 @@ def load_cases_command(input_path: Path, model: str, batch_size: int, dry_run: b
     inp = settlement.read_input(input_path)  # InputError (file, line, field): exit 2
     results = settlement.settle(inp, settlement.load_rules(model))
     persons, cases = settlement.as_records(inp)
+    years = sorted({int(c["date"][:4]) for c in cases})  # enrolment spans the whole input
     totals: Counter[str] = Counter()
     with connect() as store:
         require_targets(store, persons, results, model)  # before the first batch is written
         first_load = not case_data_in_store(store)
         with _progress(len(cases)) as bar:
             for batch in household_batches(persons, cases, results, batch_size):
-                plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load)
+                plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load,
+                                  years=years)
                 totals.update(plan.summary())
                 if bar is not None:
                     bar.update(len(batch[1]))

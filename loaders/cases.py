@@ -50,12 +50,18 @@ def case_graph(
     cases: Iterable[dict[str, Any]],
     results: Iterable[dict[str, Any]],
     model: str,
+    years: Iterable[int] | None = None,
 ) -> tuple[list[Node], list[Edge]]:
-    """Nodes and edges for settled case data; schemes are those of `model`."""
+    """Nodes and edges for settled case data; schemes are those of `model`.
+
+    `years`: the years the data cover (default: those of these cases). A person marked
+    `enrolled` is enrolled in each of them, with or without care that year, so that the
+    enrolment rate counts recipients who were not ill.
+    """
     cases = list(cases)
-    years_by_person: dict[str, set[int]] = {}
-    for case in cases:
-        years_by_person.setdefault(case["person_id"], set()).add(int(case["date"][:4]))
+    if years is None:
+        years = {int(case["date"][:4]) for case in cases}
+    span = sorted(set(years))
     nodes: list[Node] = []
     edges: list[Edge] = []
     households: set[str] = set()
@@ -75,7 +81,7 @@ def case_graph(
                 key=cert["valid_from"], valid_from=cert["valid_from"],
                 valid_to=cert["valid_to"], due_to_illness=bool(cert.get("due_to_illness")),
             ))
-        for year in _enrolled_years(person, years_by_person.get(pid, set())):
+        for year in _enrolled_years(person, span):
             edges.append(_edge("ENROLLED_IN", "Person", pid, "Scheme",
                                f"{model}.basic_medical_insurance", key=str(year), year=year))
     settled = {r["id"]: r for r in results}
@@ -102,11 +108,11 @@ def case_graph(
     return nodes, edges
 
 
-def _enrolled_years(person: dict[str, Any], case_years: set[int]) -> list[int]:
-    """Years of basic-insurance enrolment: given per year, or every year the person has care."""
+def _enrolled_years(person: dict[str, Any], span: list[int]) -> list[int]:
+    """Years of basic-insurance enrolment: given per year, or every year the data cover."""
     if "enrolled_years" in person:
         return sorted(int(y) for y in person["enrolled_years"])
-    return sorted(case_years) if person.get("enrolled") else []
+    return span if person.get("enrolled") else []
 
 
 def case_data_in_store(store: Store) -> bool:
@@ -126,6 +132,7 @@ def load_cases(
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
     first_load: bool | None = None,
+    years: Iterable[int] | None = None,
 ) -> Plan:
     """Write settled case data; only what differs from the store is written.
 
@@ -137,7 +144,7 @@ def load_cases(
     store: the model must be loaded first, or the relationships would silently be missing.
     """
     require_targets(store, persons, results, model)
-    nodes, edges = case_graph(persons, cases, results, model)
+    nodes, edges = case_graph(persons, cases, results, model, years)
     if first_load is None:
         first_load = not case_data_in_store(store)
     fresh = first_load and _unique(nodes, edges)
