@@ -407,14 +407,27 @@ def test_admin_loads_only_shipped_models(api: Api) -> None:
         assert body["dry_run"] is True and body["nodes_created"] > 0
 
 
-def test_settlement_simulation(api: Api) -> None:
-    from medgraph import settlement
-
+def test_settlement_simulation(api: Api, tmp_path: Path) -> None:
+    """Over HTTP, the same answer as `medgraph settle` on the same input; bad input is 422."""
     response = api.post("/settlements/simulate", json={"persons": PERSONS, "cases": CASES})
-    if not all(hasattr(settlement, f) for f in ("parse_input", "load_rules", "settle")):
-        assert "settlement engine is not available" in is_error(response, 503)["message"]
-        return
-    assert response.status_code in (200, 422), response.text
+    assert response.status_code == 200, response.text
+    body = response.json()
+    source = tmp_path / "input.json"
+    source.write_text(json.dumps({"persons": PERSONS, "cases": CASES}))
+    out = tmp_path / "out.json"
+    done = subprocess.run([sys.executable, "-m", "medgraph", "settle", str(source), "-o",
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert body["cases"] == json.loads(out.read_text())["cases"]
+    for case, sent in zip(body["cases"], CASES, strict=True):
+        assert round(sum(case["payments"].values()) + case["out_of_pocket"], 2) == \
+            sent["total_cost"]
+    # The minimum-living holder gets medical assistance; the other person does not.
+    assert body["cases"][0]["payments"].get("medical_assistance", 0) > 0
+    assert body["cases"][1]["payments"].get("medical_assistance", 0) == 0
+    bad = api.post("/settlements/simulate", json={"persons": PERSONS, "cases": [
+        {**CASES[0], "total_cost": -5}]})
+    assert "total_cost" in is_error(bad, 422)["message"]
 
 
 def test_diagrams(api: Api) -> None:
