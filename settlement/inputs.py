@@ -189,22 +189,41 @@ def _csv_locate(file: str) -> Locate:
 
 
 def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> dict[str, Any]:
-    """All rows at once with the csv module, then one tuple per column."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise InputError(str(path), "empty file: no header", line=1)
-        header = [h.strip() for h in header]
-        for name in required:
-            if name not in header:
-                raise InputError(str(path), f"missing column {name!r}", line=1, field=name)
-        rows = list(reader)
+    """One tuple (or list) of text per column.
+
+    Files without quotes (what `medgraph synth` and most exports write) are split in bulk:
+    all fields in one str.split, then every width-th field is a column. Files with quotes
+    go through the csv module."""
+    text = path.read_text("utf-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n")
+    header_line, _, body = text.partition("\n")
+    if not header_line.strip():
+        raise InputError(str(path), "empty file: no header", line=1)
+    header = [h.strip() for h in next(csv.reader([header_line]))]
+    for name in required:
+        if name not in header:
+            raise InputError(str(path), f"missing column {name!r}", line=1, field=name)
     width = len(header)
-    for i, row in enumerate(rows):
-        if len(row) != width:
-            raise InputError(str(path), f"{len(row)} fields, the header has {width}", line=i + 2)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if '"' in body:
+        rows = list(csv.reader(lines))
+        for i, row in enumerate(rows):
+            if len(row) != width:
+                raise InputError(str(path), f"{len(row)} fields, the header has {width}",
+                                 line=i + 2)
+        columns: list[Sequence[str]] = list(zip(*rows, strict=True)) if rows else [()] * width
+    else:
+        if set(map(str.count, lines, [","] * len(lines))) - {width - 1}:
+            for i, line in enumerate(lines):
+                if line.count(",") != width - 1:
+                    raise InputError(str(path), f"{line.count(',') + 1} fields, the header "
+                                     f"has {width}", line=i + 2)
+        fields = ",".join(lines).split(",") if lines else []
+        columns = [fields[k::width] for k in range(width)]
     wanted = {*required, *optional}
     return {name: col for name, col in zip(header, columns, strict=True) if name in wanted}
 
@@ -216,8 +235,14 @@ def _fail(locate: Locate, i: int, name: str, message: str) -> InputError:
     return InputError(file, f"{record}: {message}", line=line, field=fieldname)
 
 
+def _all_text(col: Sequence[Any]) -> bool:
+    return set(map(type, col)) <= {str}
+
+
 def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = True) -> list[Any]:
     out = list(col)
+    if _all_text(out) and not (required and "" in out):
+        return out
     for i, value in enumerate(out):
         if value is None or value == "":
             if required:
@@ -227,42 +252,54 @@ def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = Tr
     return out
 
 
+def _lookup(col: Sequence[Any], index: dict[Any, int], dtype: Any = np.int64) -> np.ndarray:
+    """index[value] for every value, in C (map over the dict's __getitem__); KeyError if any
+    value is not in the index."""
+    return np.fromiter(map(index.__getitem__, col), dtype=dtype, count=len(col))
+
+
 def _codes(col: Sequence[Any], choices: Sequence[str], locate: Locate, name: str) -> np.ndarray:
     index = {c: k for k, c in enumerate(choices)}
     try:
-        return np.fromiter((index[v] for v in col), dtype=np.int64, count=len(col))
+        return _lookup(col, index)
     except (KeyError, TypeError):
         for i, value in enumerate(col):
-            if value not in index:
+            if not isinstance(value, str) or value not in index:
                 raise _fail(locate, i, name, f"unknown code {value!r}; expected one of "
                             f"{', '.join(choices)}") from None
         raise
 
 
+BOOLS = {**dict.fromkeys(TRUE, True), **dict.fromkeys(FALSE, False)}
+
+
 def _bools(col: Sequence[Any], locate: Locate, name: str, default: bool | None = None
            ) -> np.ndarray:
-    out = np.empty(len(col), dtype=bool)
+    table: dict[Any, bool] = dict(BOOLS)
+    if default is not None:
+        table.update({"": default, None: default})
+    try:
+        if set(map(type, col)) <= {str, bool, type(None)}:
+            table.update({True: True, False: False})
+            return _lookup(col, table, bool)
+    except (KeyError, TypeError):
+        pass
     for i, value in enumerate(col):
-        if value is True or value is False:
-            out[i] = value
-        elif isinstance(value, str) and value in TRUE:
-            out[i] = True
-        elif isinstance(value, str) and value in FALSE:
-            out[i] = False
-        elif value in (None, "") and default is not None:
-            out[i] = default
-        else:
+        if type(value) not in (str, bool, type(None)) or value not in table:
             raise _fail(locate, i, name, f"expected true or false, got {value!r}")
-    return out
+    raise AssertionError("unreachable")
 
 
 def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
     """YYYY-MM-DD text to day numbers, in one numpy conversion (row by row only to find the
     bad one)."""
     values = list(col)
-    if all(isinstance(v, str) and len(v) == 10 for v in values):
+    if _all_text(values) and set(map(len, values)) <= {10}:
+        # Dates repeat: convert each distinct text once.
+        distinct = dict.fromkeys(values)
         try:
-            return np.array(values, dtype="datetime64[D]").astype(np.int64)
+            days = np.array(list(distinct), dtype="datetime64[D]").astype(np.int64)
+            return _lookup(values, dict(zip(distinct, days.tolist(), strict=True)))
         except ValueError:
             pass
     for i, value in enumerate(values):
@@ -281,8 +318,13 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
     values = list(col)
     given = np.ones(len(values), dtype=bool)
     if optional:
-        given = np.fromiter((v not in (None, "") for v in values), dtype=bool, count=len(values))
-        values = [v if g else 0 for v, g in zip(values, given.tolist(), strict=True)]
+        present = set(values)
+        if present <= {None, ""}:
+            return np.full(len(values), NOT_GIVEN, dtype=np.int64)
+        if None in present or "" in present:
+            given = np.fromiter((v not in (None, "") for v in values), dtype=bool,
+                                count=len(values))
+            values = [v if g else 0 for v, g in zip(values, given.tolist(), strict=True)]
     bad = None
     try:
         if from_json and any(isinstance(v, bool) or not isinstance(v, int | float)
@@ -311,7 +353,7 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
 
 def _ids(col: Sequence[Any], locate: Locate, name: str) -> tuple[list[str], dict[str, int]]:
     ids = _texts(col, locate, name)
-    index = {v: i for i, v in enumerate(ids)}
+    index = dict(zip(ids, range(len(ids)), strict=True))
     if len(index) != len(ids):
         seen: set[str] = set()
         for i, value in enumerate(ids):
@@ -323,10 +365,10 @@ def _ids(col: Sequence[Any], locate: Locate, name: str) -> tuple[list[str], dict
 
 def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) -> np.ndarray:
     try:
-        return np.fromiter((index[v] for v in col), dtype=np.int64, count=len(col))
+        return _lookup(col, index)
     except (KeyError, TypeError):
         for i, value in enumerate(col):
-            if value not in index:
+            if not isinstance(value, str) or value not in index:
                 raise _fail(locate, i, name, f"no person with id {value!r}") from None
         raise
 

@@ -26,12 +26,13 @@ Two things break that identity and are handled apart:
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from medgraph.settlement.explain import HALF, case_result, explanation
+from medgraph.settlement.explain import HALF
 from medgraph.settlement.inputs import NOT_GIVEN, SettlementInput, known_categories
 from medgraph.settlement.rules import (
     FACILITY_LEVELS,
@@ -207,7 +208,7 @@ class _Tables:
 def _order(inp: SettlementInput) -> np.ndarray:
     """Rows sorted by (person, date, case id)."""
     ids = inp.case_ids
-    if all(a < b for a, b in zip(ids, ids[1:], strict=False)):
+    if sorted(ids) == ids:  # the usual case, checked in C (timsort on sorted data is linear)
         rank = np.arange(len(ids))
     else:
         rank = np.empty(len(ids), dtype=np.int64)
@@ -218,7 +219,15 @@ def _order(inp: SettlementInput) -> np.ndarray:
 def settle_vectorised(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any]]:
     """Settle every case over arrays; results equal settle_reference's, in input order."""
     order, stages = settle_columns(inp, rules)
-    return _results(inp, rules, order, stages)
+    # Millions of small dicts would set off the cyclic garbage collector again and again;
+    # they hold no cycles, so it is paused while they are built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _results(inp, rules, order, stages)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def settle_columns(inp: SettlementInput, rules: RuleSet) -> tuple[np.ndarray, list[_Stage]]:
@@ -264,12 +273,18 @@ def settle_columns(inp: SettlementInput, rules: RuleSet) -> tuple[np.ndarray, li
         pools: dict[str, list[Rule]] = {}
         for r in rules.insurance.get(scheme, []):
             pools.setdefault(r.pool, []).append(r)
-        for pool, members in pools.items():
-            ids = np.array([r.index for r in members])
-            rows = applies & np.isin(rule, ids)
+        pool_names = list(pools)
+        pool_of = np.full(len(rules.rules) + 1, -1, dtype=np.int64)
+        per_year = np.zeros(len(rules.rules) + 1, dtype=bool)
+        for r in rules.insurance.get(scheme, []):
+            pool_of[r.index] = pool_names.index(r.pool)
+            per_year[r.index] = r.per_year
+        rule_pool = pool_of[rule]
+        for number, (pool, members) in enumerate(pools.items()):
+            rows = applies & (rule_pool == number)
             if not rows.any():
                 continue
-            yearly = rows & np.isin(rule, [r.index for r in members if r.per_year])
+            yearly = rows & per_year[rule]
             for r in members:  # a deductible per case
                 if not r.per_year:
                     mine = rows & (rule == r.index)
@@ -453,39 +468,50 @@ def _charity(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndar
 
 def _results(inp: SettlementInput, rules: RuleSet, order: np.ndarray, stages: list[_Stage]
              ) -> list[dict[str, Any]]:
-    """The output dicts, in input order: the only per-case Python of this engine."""
+    """The output dicts, in input order: the only per-case Python of this engine.
+
+    The same dicts as explain.explanation and explain.case_result build, field by field
+    (tests/test_settlement.py checks that both engines' results are equal); column values are
+    converted by numpy first (fen / 100 is the same double either way)."""
     n = len(order)
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n)  # sorted row of each input case
+    rule_ids = np.array([r.id for r in rules.rules] + [None], dtype=object)
+    sources = np.array([r.source for r in rules.rules] + [None], dtype=object)
+    locators = np.array([r.locator for r in rules.rules] + [None], dtype=object)
+    rates = np.array([None if r.rate_ppm is None else r.rate_ppm / PPM for r in rules.rules]
+                     + [None], dtype=object)
     explanations: list[list[dict[str, Any]]] = [[] for _ in range(n)]
-    by_index = rules.rules
+    payments: list[dict[str, float]] = [{} for _ in range(n)]
+    paid = np.zeros(n, dtype=np.int64)
     for stage in stages:
+        paying = np.flatnonzero(stage.amount)
+        for case, amount in zip(order[paying].tolist(), (stage.amount[paying] / 100).tolist(),
+                                strict=True):
+            payments[case][stage.scheme] = amount
+        paid += stage.amount
         rows = np.flatnonzero(stage.emit)
-        extras = {name: (values, mask[rows].tolist(), values[rows].tolist() if isinstance(
-            values, np.ndarray) else None) for name, (values, mask) in stage.extra.items()}
-        columns = [stage.rule[rows].tolist(), stage.amount[rows].tolist(),
-                   stage.base[rows].tolist(), stage.deductible[rows].tolist(),
-                   stage.cap[rows].tolist(), stage.bound[rows].tolist()]
-        for k, (r, amount, base, ded, cap, bound) in enumerate(zip(*columns, strict=True)):
-            extra = {}
-            for name, (_values, mask, picked) in extras.items():
-                if mask[k]:
-                    value = picked[k]
-                    if name in ("cap_waived_by", "lookback_rule"):
-                        value = by_index[value].id
-                    elif name == "given":
-                        value = True
-                    extra[name] = value
-            given = extra.get("given", False)
-            why = explanation(
-                stage.scheme, None if r < 0 else by_index[r], amount=amount,
-                base=None if given else base, deductible=ded, cap=None if cap < 0 else cap,
-                bound_by=None if bound < 0 else by_index[bound].id, **extra)
-            explanations[int(order[rows[k]])].append(why)
-    amounts = np.stack([s.amount for s in stages], axis=1)[position].tolist()
-    schemes = [s.scheme for s in stages]
-    assert tuple(schemes) == SCHEMES
-    return [case_result(cid, {code: fen for code, fen in zip(schemes, row, strict=True) if fen},
-                        total, why)
-            for cid, row, total, why in zip(inp.case_ids, amounts, inp.total_fen.tolist(),
-                                            explanations, strict=True)]
+        rule, bound, cap = stage.rule[rows], stage.bound[rows], stage.cap[rows]
+        built = [
+            {"scheme": stage.scheme, "rule_id": rid, "source": src, "locator": loc, "base": base,
+             "deductible": ded, "rate": rate, "cap": limit, "bound_by": bid, "amount": amount}
+            for rid, src, loc, base, ded, rate, limit, bid, amount in zip(
+                rule_ids[rule].tolist(), sources[rule].tolist(), locators[rule].tolist(),
+                (stage.base[rows] / 100).tolist(), (stage.deductible[rows] / 100).tolist(),
+                rates[rule].tolist(), np.where(cap < 0, None, cap / 100).tolist(),
+                rule_ids[bound].tolist(), (stage.amount[rows] / 100).tolist(), strict=True)]
+        for name, (values, mask) in stage.extra.items():
+            picked = np.flatnonzero(mask[rows])
+            chosen = values[rows[picked]]
+            if name in ("cap_waived_by", "lookback_rule"):
+                chosen = rule_ids[chosen]
+            for k, value in zip(picked.tolist(), chosen.tolist(), strict=True):
+                if name == "given":  # a payment given on the case: no base of ours
+                    built[k]["base"] = None
+                    value = True
+                built[k][name] = value
+        for case, why in zip(order[rows].tolist(), built, strict=True):
+            explanations[case].append(why)
+    assert tuple(s.scheme for s in stages) == SCHEMES
+    out_of_pocket = (inp.total_fen - paid[np.argsort(order)]) / 100
+    return [{"id": cid, "payments": pays, "out_of_pocket": oop, "explanations": why}
+            for cid, pays, oop, why in zip(inp.case_ids, payments, out_of_pocket.tolist(),
+                                           explanations, strict=True)]
