@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from medgraph.settlement.rules import PPM, Rule
+from medgraph.settlement.rules import PPM, SCHEMES, Rule
 
 HALF = PPM // 2
 
@@ -67,7 +67,8 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         for code, amount in result["payments"].items():
             by_scheme[code] = by_scheme.get(code, 0) + round(amount * 100)
         oop += round(result["out_of_pocket"] * 100)
-    return {"cases": len(results), "payments": {k: yuan(v) for k, v in by_scheme.items()},
+    ordered = [code for code in SCHEMES if code in by_scheme]
+    return {"cases": len(results), "payments": {k: yuan(by_scheme[k]) for k in ordered},
             "out_of_pocket": yuan(oop)}
 
 
