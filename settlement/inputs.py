@@ -176,16 +176,17 @@ def _read_csv_folder(folder: Path) -> SettlementInput:
         path = folder / name
         if not path.is_file():
             if name == "certificates.csv":  # nobody holds a certificate
-                tables[name] = ({c: [] for c in required}, _csv_locate(str(path)))
+                tables[name] = ({c: [] for c in required}, _csv_locate(str(path), name))
                 continue
             raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}")
-        tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path)))
+        tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path), name))
     return _build(str(folder), persons=tables["persons.csv"],
                   certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False)
 
 
-def _csv_locate(file: str) -> Locate:
-    return lambda i, name: (file, i + 2, name, "record")  # line 1 is the header
+def _csv_locate(file: str, name: str) -> Locate:
+    record = {"persons.csv": "person", "certificates.csv": "certificate"}.get(name, "case")
+    return lambda i, field: (file, i + 2, field, record)  # line 1 is the header
 
 
 def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> dict[str, Any]:
