@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-FUNDING = {"FUNDS", "COLLECTS"}
+FUNDING = {"FUNDS", "COLLECTS", "TRANSFERS_TO"}
 PAYING = {"PAYS", "ADMINISTERS"}
 
 
@@ -80,14 +80,18 @@ def trace_networkx(graph: nx.MultiDiGraph, case_id: str) -> dict[str, list[dict[
     funds: set[str] = set()
     for scheme, _ in schemes:
         frontier, seen = [scheme], {scheme}
-        for _step in range(3):  # the named query follows FUNDS|COLLECTS up to three steps back
+        for step in range(3):  # as the named query: three steps back from the paying scheme
             nxt = []
             for node in frontier:
-                for funder, data in _in(graph, node, FUNDING):
+                links = _in(graph, node, FUNDING) if step else [
+                    (a, d) for a, d in _in(graph, node, {"FUNDS", "PAYS"})
+                    if d["type"] == "FUNDS" or graph.nodes[a].get("label") == "Fund"]
+                for funder, data in links:
                     out["funds"].append({"scheme_id": scheme, "funder_id": funder,
                                          "funded_id": node, "relation": data["type"]})
-                    if graph.nodes[node].get("label") == "Fund":
-                        funds.add(node)
+                    for end in (funder, node):
+                        if graph.nodes[end].get("label") == "Fund":
+                            funds.add(end)
                     if funder not in seen:
                         seen.add(funder)
                         nxt.append(funder)

@@ -131,3 +131,28 @@ def test_trace_cli_json_and_exit_codes(mini_city: Store, tmp_path: Path) -> None
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2
     assert "no case with id 'C404'" in missing.stderr
+
+
+def test_trace_on_the_hangzhou_model_follows_the_money_to_the_treasury(empty_store: Store) -> None:
+    """A minimum-living holder's assistance payment, settled by the engine with Hangzhou's rules:
+    the assistance fund pays it, the finance bureau funds that fund (002 三(二)), civil affairs
+    certified the person (002 二(二)), and the medical security bureau pays out."""
+    from medgraph import settlement
+
+    load_model(empty_store, read_model("hangzhou"))
+    inp = settlement.parse_input({"persons": PERSONS[:1], "cases": CASES[:1]})
+    results = settlement.settle(inp, settlement.load_rules("hangzhou"))
+    persons, cases = settlement.as_records(inp)
+    load_cases(empty_store, persons, cases, results, "hangzhou")
+    trace = trace_case(empty_store, "C1")
+    paid = {p["scheme_code"]: p["amount"] for p in trace["payments"]}
+    assert paid["medical_assistance"] == results[0]["payments"]["medical_assistance"] > 0
+    funders = {(f["funder_id"], f["funded_id"]) for f in trace["funds"]
+               if f["scheme_id"] == "hangzhou.medical_assistance"}
+    assert ("hangzhou.medical_assistance_fund", "hangzhou.medical_assistance") in funders
+    assert ("hangzhou.finance", "hangzhou.medical_assistance_fund") in funders
+    assert {"hangzhou.civil_affairs"} <= {c["agency_id"] for c in trace["certifies"]
+                                          if c["category_code"] == "minimum_living"}
+    assert "hangzhou.medical_security" in {p["agency_id"] for p in trace["pays"]
+                                           if p["scheme_id"] == "hangzhou.medical_assistance"}
+    assert all(f["citation"] for f in trace["funds"])
