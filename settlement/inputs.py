@@ -352,10 +352,12 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
     return np.where(given, fen, NOT_GIVEN) if optional else fen
 
 
-def _ids(col: Sequence[Any], locate: Locate, name: str) -> tuple[list[str], dict[str, int]]:
+def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
+         ) -> tuple[list[str], dict[str, int]]:
+    """The ids, checked unique, and (when `indexed`) the row of each."""
     ids = _texts(col, locate, name)
-    index = dict(zip(ids, range(len(ids)), strict=True))
-    if len(index) != len(ids):
+    index = dict(zip(ids, range(len(ids)), strict=True)) if indexed else {}
+    if len(index if indexed else set(ids)) != len(ids):
         seen: set[str] = set()
         for i, value in enumerate(ids):
             if value in seen:
@@ -392,7 +394,7 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
         raise _fail(c_at, int(np.argmax(cert_from > cert_to)), "valid_to",
                     "valid_to is before valid_from")
     n_cases = len(k["id"])
-    case_ids, _ = _ids(k["id"], k_at, "id")
+    case_ids, _ = _ids(k["id"], k_at, "id", indexed=False)
     total = _money(k["total_cost"], k_at, "total_cost", from_json=from_json)
     scope = _money(k["policy_scope_cost"], k_at, "policy_scope_cost", from_json=from_json)
     if (scope > total).any():

@@ -116,13 +116,21 @@ def capped_with_fixed(group: np.ndarray, want: np.ndarray, fixed: np.ndarray, li
     bound = np.zeros(n, dtype=np.int8)
     if n == 0:
         return out, bound
-    groups, index = np.unique(group, return_inverse=True)
-    with_fixed = np.zeros(len(groups), dtype=bool)
-    with_fixed[index[fixed]] = True
-    with_free = np.zeros(len(groups), dtype=bool)
-    with_free[index[~fixed]] = True
-    mixed = (with_fixed & with_free)[index]
-    free = ~fixed & ~mixed
+    if not fixed.any():
+        free, mixed = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    elif fixed.all():
+        return out, bound
+    else:
+        # groups are runs of equal ids (rows stay in sorted order), so no np.unique is needed
+        first = np.ones(n, dtype=bool)
+        first[1:] = group[1:] != group[:-1]
+        index = np.cumsum(first) - 1
+        with_fixed = np.zeros(index[-1] + 1, dtype=bool)
+        with_fixed[index[fixed]] = True
+        with_free = np.zeros(index[-1] + 1, dtype=bool)
+        with_free[index[~fixed]] = True
+        mixed = (with_fixed & with_free)[index]
+        free = ~fixed & ~mixed
     if free.any():
         g, w = group[free], want[free]
         w1 = w
@@ -263,39 +271,43 @@ def settle_columns(inp: SettlementInput, rules: RuleSet) -> tuple[np.ndarray, li
         kind = kinds[rule]
         base = np.where(kind == 0, scope, np.maximum(0, np.where(kind == 1, scope, total) - paid))
         base = np.where(applies, base, 0)
-        deductible = np.zeros(n, dtype=np.int64)
         amount = np.zeros(n, dtype=np.int64)
         cap = none_rows()
         bound = none_rows()
         is_given = np.zeros(n, dtype=bool) if given is None else given != NOT_GIVEN
         fixed = is_given.copy() if waived is None else is_given | (applies & (waived >= 0))
-        want = np.zeros(n, dtype=np.int64)
+        members = rules.insurance.get(scheme, [])
         pools: dict[str, list[Rule]] = {}
-        for r in rules.insurance.get(scheme, []):
+        for r in members:
             pools.setdefault(r.pool, []).append(r)
         pool_names = list(pools)
         pool_of = np.full(len(rules.rules) + 1, -1, dtype=np.int64)
         per_year = np.zeros(len(rules.rules) + 1, dtype=bool)
-        for r in rules.insurance.get(scheme, []):
+        own_deductible = np.zeros(len(rules.rules) + 1, dtype=np.int64)
+        for r in members:
             pool_of[r.index] = pool_names.index(r.pool)
             per_year[r.index] = r.per_year
-        rule_pool = pool_of[rule]
-        for number, (pool, members) in enumerate(pools.items()):
-            rows = applies & (rule_pool == number)
+            own_deductible[r.index] = r.deductible_fen
+        rule_pool = np.where(applies, pool_of[rule], -1)
+        yearly = per_year[rule]
+        # a deductible per case at once; yearly ones run per person-year and pool below
+        deductible = np.where(yearly, 0, np.minimum(base, own_deductible[rule]))
+        for number, group_rules in enumerate(pools.values()):
+            rows = rule_pool == number
             if not rows.any():
                 continue
-            yearly = rows & per_year[rule]
-            for r in members:  # a deductible per case
-                if not r.per_year:
-                    mine = rows & (rule == r.index)
-                    deductible[mine] = np.minimum(base[mine], r.deductible_fen)
-            if yearly.any():
-                limit = next(r.deductible_fen for r in members if r.per_year)
-                deductible[yearly] = capped(group[yearly], base[yearly], limit)
-            want[rows] = pay(t.rate[rule[rows]], base[rows] - deductible[rows])
-            if given is not None:
-                want[rows & is_given] = given[rows & is_given]
-            limit = members[0].cap_fen
+            mine = rows & yearly
+            if mine.any():
+                limit = next(r.deductible_fen for r in group_rules if r.per_year)
+                deductible[mine] = capped(group[mine], base[mine], limit)
+        want = pay(t.rate[rule], base - deductible)
+        if given is not None:
+            want = np.where(is_given, given, want)
+        for number, (pool, group_rules) in enumerate(pools.items()):
+            rows = rule_pool == number
+            if not rows.any():
+                continue
+            limit = group_rules[0].cap_fen
             got, why = capped_with_fixed(group[rows], want[rows], fixed[rows],
                                          NO_LIMIT if limit is None else limit)
             amount[rows] = got
