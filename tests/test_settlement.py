@@ -412,3 +412,19 @@ def test_unknown_engine_and_model_refused() -> None:
         settlement.settle(inp, RULES, engine="quantum")
     with pytest.raises(InputError, match="no such model"):
         settlement.load_rules("atlantis")
+
+
+def test_csv_with_quotes_and_without_certificates(tmp_path: Path) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    (folder / "persons.csv").write_text(
+        'id,household_id,enrolled\nP1,"H1, village 3",false\n', "utf-8")
+    (folder / "cases.csv").write_text(
+        "id,person_id,date,setting,total_cost,policy_scope_cost,referred,facility_level\r\n"
+        "C1,P1,2024-03-10,inpatient,100000,50000,true,county\r\n", "utf-8")
+    inp = settlement.read_input(folder)          # no certificates.csv: nobody holds one
+    persons, cases = settlement.as_records(inp)
+    assert persons[0]["household_id"] == "H1, village 3" and persons[0]["certificates"] == []
+    assert cases[0]["total_cost"] == 100000.0
+    [result] = settlement.settle(inp, RULES)
+    assert result["payments"] == {"charity_assistance": 20000.0}   # as in the charity test
