@@ -224,9 +224,46 @@ def _order(inp: SettlementInput) -> np.ndarray:
     return np.lexsort((rank, inp.case_day, inp.case_person))
 
 
+@dataclass
+class Settled:
+    """A settlement as columns, before any output dict is built.
+
+    >>> from medgraph.settlement import load_rules, parse_input    # doctest: +SKIP
+    >>> settled = settle_arrays(inp, load_rules("hangzhou"))       # doctest: +SKIP
+    >>> settled.payments_fen()["medical_assistance"].sum()         # doctest: +SKIP
+    """
+
+    inp: SettlementInput
+    rules: RuleSet
+    order: np.ndarray
+    stages: list[_Stage]
+
+    def payments_fen(self) -> dict[str, np.ndarray]:
+        """What each scheme paid on each case, in fen, in the input's case order."""
+        position = np.empty(len(self.order), dtype=np.int64)
+        position[self.order] = np.arange(len(self.order))
+        return {stage.scheme: stage.amount[position] for stage in self.stages}
+
+    def out_of_pocket_fen(self) -> np.ndarray:
+        return self.inp.total_fen - sum(self.payments_fen().values())
+
+    def results(self) -> list[dict[str, Any]]:
+        """The output dicts (as settle_reference gives them)."""
+        return _materialise(self.inp, self.rules, self.order, self.stages)
+
+
+def settle_arrays(inp: SettlementInput, rules: RuleSet) -> Settled:
+    """Settle every case over arrays; no per-case Python."""
+    return Settled(inp, rules, *settle_columns(inp, rules))
+
+
 def settle_vectorised(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any]]:
     """Settle every case over arrays; results equal settle_reference's, in input order."""
-    order, stages = settle_columns(inp, rules)
+    return settle_arrays(inp, rules).results()
+
+
+def _materialise(inp: SettlementInput, rules: RuleSet, order: np.ndarray,
+                 stages: list[_Stage]) -> list[dict[str, Any]]:
     # Millions of small dicts would set off the cyclic garbage collector again and again;
     # they hold no cycles, so it is paused while they are built.
     enabled = gc.isenabled()

@@ -428,3 +428,15 @@ def test_csv_with_quotes_and_without_certificates(tmp_path: Path) -> None:
     assert cases[0]["total_cost"] == 100000.0
     [result] = settlement.settle(inp, RULES)
     assert result["payments"] == {"charity_assistance": 20000.0}   # as in the charity test
+
+
+def test_columnar_settlement_matches_the_output_dicts(tmp_path: Path) -> None:
+    write_city(tmp_path / "city", persons=400, seed=5)
+    inp = settlement.read_input(tmp_path / "city")
+    settled = settlement.settle_arrays(inp, HANGZHOU)
+    results = settled.results()
+    paid = settled.payments_fen()
+    for k, result in enumerate(results):
+        assert {code: int(paid[code][k]) for code in settlement.SCHEMES if paid[code][k]} == {
+            code: _fen(amount) for code, amount in result["payments"].items()}
+    assert settled.out_of_pocket_fen().tolist() == [_fen(r["out_of_pocket"]) for r in results]
