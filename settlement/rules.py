@@ -214,6 +214,10 @@ def _check_pools(rs: RuleSet) -> None:
     deductibles: dict[str, int] = {}
     for rules in rs.insurance.values():
         for rule in rules:
+            if rule.pool not in {r.id for r in rules}:
+                raise InputError(rs.model, f"rule {rule.id}: shares_cap_with names "
+                                 f"{rule.pool!r}, not a rule of the same scheme",
+                                 field="shares_cap_with")
             for seen, value, what in ((caps, rule.cap_fen, "annual_cap"),
                                       (deductibles, rule.deductible_fen, "deductible")):
                 if what == "deductible" and not rule.per_year:

@@ -172,7 +172,7 @@ class _Stage:
     deductible: np.ndarray
     cap: np.ndarray                          # -1 = no cap
     bound: np.ndarray                        # index of the bounding rule, -1 = none
-    extra: dict[str, Any] = field(default_factory=dict)  # name -> (values, rows) or callable
+    extra: dict[str, Any] = field(default_factory=dict)  # name -> (values, rows it is on)
 
 
 class _Tables:
