@@ -179,6 +179,14 @@ def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
         rs.cap_waivers.setdefault(rule.category, rule)
     elif kind == "assistance_rate":
         need("category_code", "rate")
+        before = rs.ma_rates.get(rule.category)
+        if before is not None and before.from_day <= rule.to_day and rule.from_day <= before.to_day:
+            # One rate per category at a time: a second one (e.g. by facility level, as in
+            # Lingqiu) would silently replace the first, so it is refused instead.
+            raise InputError(file, f"rule {rule.id}: a second assistance_rate for "
+                             f"{rule.category} in force with {before.id}; the engine settles one "
+                             "rate per category (rates by facility level are not supported)",
+                             line=line, field="category_code")
         rs.ma_rates[rule.category] = rule
     elif kind == "lookback":
         need("category_code", "lookback_months")

@@ -440,3 +440,15 @@ def test_columnar_settlement_matches_the_output_dicts(tmp_path: Path) -> None:
         assert {code: int(paid[code][k]) for code in settlement.SCHEMES if paid[code][k]} == {
             code: _fen(amount) for code, amount in result["payments"].items()}
     assert settled.out_of_pocket_fen().tolist() == [_fen(r["out_of_pocket"]) for r in results]
+
+
+def test_two_rates_for_one_category_at_once_are_refused_not_overwritten() -> None:
+    """Lingqiu pays by facility level (004); the engine holds one rate per category, so it
+    refuses the model, naming the rule, rather than settle with whichever rate came last."""
+    from medgraph.loaders.errors import InputError
+    from medgraph.settlement import load_rules
+
+    with pytest.raises(InputError) as refused:
+        load_rules("lingqiu")
+    assert refused.value.field == "category_code"
+    assert "assistance_rate" in str(refused.value) and "lingqiu" in str(refused.value)
