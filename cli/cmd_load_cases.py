@@ -19,6 +19,10 @@ import click
 
 from medgraph.output import FORMATS, render
 
+# Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
+# 5,000 into the embedded store.
+ROWS_PER_STATEMENT = 20_000
+
 Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -69,8 +73,9 @@ def _progress(total: int) -> Iterator[Any]:
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", default="hangzhou", show_default=True,
               help="model whose rules settle the cases and whose schemes they point to")
-@click.option("--batch-size", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="cases per transaction (whole households)")
+@click.option("--batch-size", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="cases per transaction (whole households); larger is faster, and needs "
+                   "more of the store's memory")
 @click.option("--dry-run", is_flag=True,
               help="validate, settle and count the changes; write nothing")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
@@ -97,7 +102,7 @@ def load_cases_command(input_path: Path, model: str, batch_size: int, dry_run: b
         with _progress(len(cases)) as bar:
             for batch in household_batches(persons, cases, results, batch_size):
                 plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load,
-                                  years=years)
+                                  years=years, batch_size=ROWS_PER_STATEMENT)
                 totals.update(plan.summary())
                 if bar is not None:
                     bar.update(len(batch[1]))
