@@ -204,6 +204,10 @@ class Store:
                 return rows
             except ClientError as exc:
                 raise _translate(exc) from None
+            except (OverflowError, TypeError) as exc:  # the driver cannot encode a parameter
+                raise QueryError(f"a parameter cannot be sent to the store: {exc} (integers "
+                                 "must fit in 64 bits; values must be numbers, text, "
+                                 "booleans, lists or maps)") from None
             finally:
                 tx.rollback()  # a read never commits anything
 

@@ -192,3 +192,10 @@ def test_wrong_password_on_the_embedded_store(store: Store, store_home: Path) ->
         connect(settings_from_env({"MEDGRAPH_NEO4J_URI": state.uri,
                                    "MEDGRAPH_NEO4J_USER": "root",
                                    "MEDGRAPH_NEO4J_PASSWORD": "wrong"}))
+
+
+def test_a_parameter_the_driver_cannot_send_is_a_clear_query_error(store: Store) -> None:
+    from medgraph.graph.store import QueryError
+
+    with pytest.raises(QueryError, match="64 bits"):
+        store.read("RETURN $x AS x", {"x": 2**70})
