@@ -34,28 +34,30 @@ MINI = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mini"
 MEDGRAPH = [sys.executable, "-m", "medgraph"]
 
 
-def run_level(url: str, key: str, clients: int, seconds: float) -> dict[str, Any]:
-    """`clients` threads, each with its own keep-alive connection, calling for `seconds`."""
+def run_level(url: str | list[str], key: str, clients: int, seconds: float) -> dict[str, Any]:
+    """`clients` threads, each with its own keep-alive connection, calling for `seconds`;
+    with a list of URLs, each thread walks the list from its own starting point."""
+    urls = [url] if isinstance(url, str) else url
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
-    def client() -> None:
+    def client(offset: int) -> None:
         nonlocal errors
         mine: list[float] = []
         failed = 0
         with httpx.Client(headers={"X-API-Key": key}, timeout=30) as http:
             while time.perf_counter() < stop_at:
                 start = time.perf_counter()
-                response = http.get(url)
+                response = http.get(urls[(offset + len(mine)) % len(urls)])
                 mine.append(time.perf_counter() - start)
                 failed += response.status_code != 200
         with lock:
             latencies.extend(mine)
             errors += failed
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(n * 997,)) for n in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

@@ -38,6 +38,7 @@ BATCH_SIZES = (1_000, 5_000, 10_000, 20_000)
 SWEEP_PERSONS = 5_000  # the batch-size sweep loads the cases of this many persons, per size
 TRACES = 1_000
 API_CLIENTS = (1, 10, 50)
+API_SECONDS = 8.0
 
 
 def _medgraph(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -213,19 +214,35 @@ def step_findings(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
-    script = Path(__file__).with_name("api_load.py")
-    if not script.exists():
-        return {"skipped": "bench/api_load.py is missing"}
-    ids_file = ctx["work"] / "case_ids.json"
-    ids_file.write_text(json.dumps(random.Random(11).sample(
-        ctx["case_ids"], min(2_000, len(ctx["case_ids"])))))
-    done = subprocess.run(
-        [sys.executable, str(script), "--case-ids", str(ids_file), "--clients",
-         ",".join(map(str, API_CLIENTS)), "--json"],
-        env=ctx["env"], capture_output=True, text=True)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-2000:]}
-    return json.loads(done.stdout)
+    """`medgraph serve` on the benchmark's store; random cases of the whole city looked up."""
+    import httpx
+
+    from medgraph.bench.api_load import _free_port, run_level
+
+    env = ctx["env"]
+    key = _medgraph("api-key", "add", f"bench-{time.time_ns()}", "--role", "reader",
+                    env=env).stdout.strip()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "medgraph", "serve", "--port", str(port),
+                               "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        ids = random.Random(11).sample(ctx["case_ids"], min(5_000, len(ctx["case_ids"])))
+        urls = [f"{base}/cases/{case_id}/accountability" for case_id in ids]
+        run_level(urls, key, 1, 1.0)  # warm up
+        runs = [run_level(urls, key, clients, API_SECONDS) for clients in API_CLIENTS]
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {"runs": [{"clients": r["clients"], "requests": r["requests"], "errors": r["errors"],
+                      "rps": r["requests_per_s"], "p50_ms": r["p50_ms"],
+                      "p99_ms": r["p99_ms"]} for r in runs]}
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

@@ -22,6 +22,7 @@ embedded store does not:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -110,6 +111,7 @@ _STRINGS_AND_COMMENTS = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # named queries are checked once, not on every call
 def write_clause(statement: str) -> str | None:
     """The first write clause of a Cypher statement, or None.
 
