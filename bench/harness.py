@@ -162,9 +162,9 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
 def _clear_cases(store: Any) -> None:
     """Delete case data in batches (a single huge DETACH DELETE would hold one transaction)."""
     while True:
-        with store.transaction() as tx:
-            rows = tx.rows("MATCH (n) WHERE n.model = 'cases' WITH n LIMIT 20000 "
-                           "DETACH DELETE n RETURN count(*) AS deleted")
+        rows = store.write_transaction(lambda tx: tx.rows(
+            "MATCH (n) WHERE n.model = 'cases' WITH n LIMIT 20000 "
+            "DETACH DELETE n RETURN count(*) AS deleted"))
         if not rows or not rows[0]["deleted"]:
             return
 

@@ -167,8 +167,7 @@ def query(statement: str | None, path: str | None, params: tuple[str, ...], writ
     values = _parse_params(params)
     with open_store() as store:
         if write:
-            with store.transaction() as tx:
-                rows = tx.rows(text, values)
+            rows = store.write_transaction(lambda tx: tx.rows(text, values))
         else:
             rows = store.read(text, _with_declared(text, values), timeout=timeout, limit=limit)
     echo(render(rows, fmt))

@@ -24,20 +24,30 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import re
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 import platformdirs
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    Neo4jError,
+    ServiceUnavailable,
+    TransientError,
+)
 
 from medgraph.graph.schema import schema_statements
 from medgraph.graph.server import DATABASE, USER, EmbeddedServer, ServerError
+
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -216,8 +226,27 @@ class Store:
     # -- writing -------------------------------------------------------------------
     def write(self, statement: str, params: dict[str, Any] | None = None) -> dict[str, int]:
         """Run one statement in its own write transaction; return its counters."""
-        with self.transaction() as tx:
-            return tx.run(statement, params)
+        return self.write_transaction(lambda tx: tx.run(statement, params))
+
+    def write_transaction(self, work: Callable[[WriteTransaction], T], *,
+                          attempts: int = 5) -> T:
+        """Run `work` in one write transaction and commit it; return what `work` returns.
+
+        Two writers that change the same record at once (the embedded store reports it as a
+        transient error, e.g. two loads adding relationships to the same scheme) are not an
+        error for the user: the transaction is rolled back and `work` runs again from the
+        start, after a short random wait, up to `attempts` times.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as tx:
+                    return work(tx)
+            except TransientError as exc:
+                if attempt == attempts:
+                    raise StoreError(f"the store stayed busy with concurrent changes after "
+                                     f"{attempts} attempts: {exc.message}") from None
+                time.sleep(0.05 * 2 ** attempt * (1 + random.random()))
+        raise AssertionError("unreachable")
 
     @contextmanager
     def transaction(self) -> Iterator[WriteTransaction]:

@@ -150,11 +150,13 @@ def load_cases(
     fresh = first_load and _unique(nodes, edges)
     plan = Plan(create_nodes=nodes, create_edges=edges) if fresh else _diff(store, nodes, edges)
     if not dry_run and plan.changes:
-        with store.transaction() as tx:
+        def write(tx: WriteTransaction) -> None:
             if fresh:
                 _create_all(tx, plan, batch_size, progress or (lambda n: None))
             else:
                 apply_plan(tx, plan, batch_size=batch_size, progress=progress)
+
+        store.write_transaction(write)
     return plan
 
 

@@ -317,8 +317,7 @@ def load_model(store: Store, model: Model, *, dry_run: bool = False) -> Plan:
     nodes, edges = to_graph(model)
     plan = plan_sync(store, nodes, edges, prune_models=[COMMON, model.name])
     if not dry_run and plan.changes:
-        with store.transaction() as tx:
-            apply_plan(tx, plan)
+        store.write_transaction(lambda tx: apply_plan(tx, plan))
     return plan
 
 

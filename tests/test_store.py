@@ -160,8 +160,7 @@ def test_two_processes_use_the_store_at_once(store: Store, store_home: Path) -> 
         "import sys\n"
         "with connect() as s:\n"
         "    for i in range(50):\n"
-        "        with s.transaction() as tx:\n"
-        "            tx.run('MERGE (:Person {id: $id, model: \"concurrency\"})',"
+        "        s.write('MERGE (:Person {id: $id, model: \"concurrency\"})',"
         " {'id': sys.argv[1] + str(i)})\n"
     )
     env = dict(os.environ, MEDGRAPH_HOME=str(store_home))
