@@ -39,7 +39,7 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
     from medgraph.analysis.findings import gaps, islands
     from medgraph.analysis.kpi import kpis
     from medgraph.analysis.trace import trace_case
-    from medgraph.loaders.cases import load_cases
+    from medgraph.loaders.cases import load_settled
     from medgraph.loaders.model import load_model, model_names, read_model
     from medgraph.loaders.synth import write_city
     from medgraph.visualizations import write_report
@@ -67,8 +67,8 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
              started)
 
         persons_rows, cases_rows = settlement.as_records(inp)
-        plan = load_cases(store, persons_rows, cases_rows, results, MODEL)
-        _say("cases", _changes(plan.summary()), started)
+        totals = load_settled(store, persons_rows, cases_rows, results, MODEL)
+        _say("cases", _changes(dict(totals)), started)
 
         found = [f.to_dict() for f in gaps(store, model=MODEL)]
         found += [f.to_dict() for f in islands(store)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,45 +17,6 @@ from typing import Any
 import click
 
 from medgraph.output import FORMATS, render
-
-# Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
-# 5,000 into the embedded store.
-ROWS_PER_STATEMENT = 20_000
-
-Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
-
-
-def household_batches(persons: list[dict[str, Any]], cases: list[dict[str, Any]],
-                      results: list[dict[str, Any]], size: int) -> Iterator[Batch]:
-    """Persons, their cases and results, cut into batches of about `size` cases.
-
-    A household is never split, so each Household node is written by one batch only.
-
-    >>> people = [{"id": "P1", "household_id": "H1"}, {"id": "P2", "household_id": "H1"},
-    ...           {"id": "P3", "household_id": "H2"}]
-    >>> cases = [{"id": f"C{i}", "person_id": p} for i, p in enumerate(["P1", "P2", "P3"])]
-    >>> [[p["id"] for p in b[0]] for b in household_batches(people, cases, [], 1)]
-    [['P1', 'P2'], ['P3']]
-    """
-    cases_of: dict[str, list[dict[str, Any]]] = {}
-    for case in cases:
-        cases_of.setdefault(case["person_id"], []).append(case)
-    result_of = {r["id"]: r for r in results}
-    households: dict[str, list[dict[str, Any]]] = {}
-    for person in persons:
-        households.setdefault(person.get("household_id") or person["id"], []).append(person)
-    batch: Batch = ([], [], [])
-    for members in households.values():
-        for person in members:
-            batch[0].append(person)
-            mine = cases_of.pop(person["id"], [])
-            batch[1].extend(mine)
-            batch[2].extend(result_of[c["id"]] for c in mine if c["id"] in result_of)
-        if len(batch[1]) >= size:
-            yield batch
-            batch = ([], [], [])
-    if batch[0] or batch[1]:
-        yield batch
 
 
 @contextlib.contextmanager
@@ -89,23 +49,15 @@ def load_cases_command(input_path: Path, model: str, batch_size: int, dry_run: b
     """
     from medgraph import settlement
     from medgraph.graph.store import connect
-    from medgraph.loaders.cases import case_data_in_store, load_cases, require_targets
+    from medgraph.loaders.cases import load_settled
 
     inp = settlement.read_input(input_path)  # InputError (file, line, field): exit 2
     results = settlement.settle(inp, settlement.load_rules(model))
     persons, cases = settlement.as_records(inp)
-    years = sorted({int(c["date"][:4]) for c in cases})  # enrolment spans the whole input
-    totals: Counter[str] = Counter()
-    with connect() as store:
-        require_targets(store, persons, results, model)  # before the first batch is written
-        first_load = not case_data_in_store(store)
-        with _progress(len(cases)) as bar:
-            for batch in household_batches(persons, cases, results, batch_size):
-                plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load,
-                                  years=years, batch_size=ROWS_PER_STATEMENT)
-                totals.update(plan.summary())
-                if bar is not None:
-                    bar.update(len(batch[1]))
+    with connect() as store, _progress(len(cases)) as bar:
+        totals = load_settled(store, persons, cases, results, model,
+                              cases_per_transaction=batch_size, dry_run=dry_run,
+                              progress=bar.update if bar is not None else None)
     row = {"model": model, "persons": len(persons), "cases": len(cases), "dry_run": dry_run,
            **{k: totals[k] for k in ("nodes_created", "nodes_updated", "relationships_created",
                                      "relationships_updated")}}

@@ -28,8 +28,8 @@ The shape (see docs/schema.md):
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from medgraph.graph.store import Store, StoreError, WriteTransaction
@@ -158,6 +158,81 @@ def load_cases(
 
         store.write_transaction(write)
     return plan
+
+
+# Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
+# 5,000 into the embedded store.
+ROWS_PER_STATEMENT = 20_000
+# Cases written in one transaction: the embedded store holds a transaction in its heap, and
+# 400k cases (1.8M nodes and relationships) in one ran a 1 GB heap out of memory.
+CASES_PER_TRANSACTION = 100_000
+
+Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def load_settled(
+    store: Store,
+    persons: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    model: str,
+    *,
+    cases_per_transaction: int = CASES_PER_TRANSACTION,
+    rows_per_statement: int = ROWS_PER_STATEMENT,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Counter[str]:
+    """Write settled case data of any size: whole households at a time, one transaction each.
+
+    Everything is checked before the first batch is written (the targets must be in the store);
+    a second load of the same data changes nothing, and a load cut off half way is completed
+    by running it again. `progress` is called with the number of cases of each batch written.
+    Returns the summed plan summaries (nodes_created, relationships_created, ...).
+    """
+    require_targets(store, persons, results, model)
+    years = sorted({int(c["date"][:4]) for c in cases})  # enrolment spans the whole input
+    first_load = not case_data_in_store(store)
+    totals: Counter[str] = Counter()
+    for batch in household_batches(persons, cases, results, cases_per_transaction):
+        plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load,
+                          years=years, batch_size=rows_per_statement)
+        totals.update(plan.summary())
+        if progress is not None:
+            progress(len(batch[1]))
+    return totals
+
+
+def household_batches(persons: list[dict[str, Any]], cases: list[dict[str, Any]],
+                      results: list[dict[str, Any]], size: int) -> Iterator[Batch]:
+    """Persons, their cases and results, cut into batches of about `size` cases.
+
+    A household is never split, so each Household node is written by one batch only.
+
+    >>> people = [{"id": "P1", "household_id": "H1"}, {"id": "P2", "household_id": "H1"},
+    ...           {"id": "P3", "household_id": "H2"}]
+    >>> cases = [{"id": f"C{i}", "person_id": p} for i, p in enumerate(["P1", "P2", "P3"])]
+    >>> [[p["id"] for p in b[0]] for b in household_batches(people, cases, [], 1)]
+    [['P1', 'P2'], ['P3']]
+    """
+    cases_of: dict[str, list[dict[str, Any]]] = {}
+    for case in cases:
+        cases_of.setdefault(case["person_id"], []).append(case)
+    result_of = {r["id"]: r for r in results}
+    households: dict[str, list[dict[str, Any]]] = {}
+    for person in persons:
+        households.setdefault(person.get("household_id") or person["id"], []).append(person)
+    batch: Batch = ([], [], [])
+    for members in households.values():
+        for person in members:
+            batch[0].append(person)
+            mine = cases_of.pop(person["id"], [])
+            batch[1].extend(mine)
+            batch[2].extend(result_of[c["id"]] for c in mine if c["id"] in result_of)
+        if len(batch[1]) >= size:
+            yield batch
+            batch = ([], [], [])
+    if batch[0] or batch[1]:
+        yield batch
 
 
 def require_targets(
