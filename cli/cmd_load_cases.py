@@ -33,7 +33,7 @@ def _progress(total: int) -> Iterator[Any]:
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", default="hangzhou", show_default=True,
               help="model whose rules settle the cases and whose schemes they point to")
-@click.option("--batch-size", type=click.IntRange(min=1), default=100_000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=25_000, show_default=True,
               help="cases per transaction (whole households); larger is faster, and needs "
                    "more of the store's memory")
 @click.option("--dry-run", is_flag=True,

@@ -163,9 +163,10 @@ def load_cases(
 # Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
 # 5,000 into the embedded store.
 ROWS_PER_STATEMENT = 20_000
-# Cases written in one transaction: the embedded store holds a transaction in its heap, and
-# 400k cases (1.8M nodes and relationships) in one ran a 1 GB heap out of memory.
-CASES_PER_TRANSACTION = 100_000
+# Cases written in one transaction: the embedded store holds a transaction in its heap;
+# 400k cases in one, and then 100k cases at a time into a store that already held 100k
+# persons, ran its 1 GB heap out of memory.
+CASES_PER_TRANSACTION = 25_000
 
 Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
