@@ -17,13 +17,22 @@ CALL {
 }
 CALL {
   WITH c
-  OPTIONAL MATCH (c)-[:SETTLED_BY]->(scheme:Scheme)
-  // The money's way back from the paying scheme, one hop at a time from the scheme (fixed
-  // hops anchored on it are ~10x faster than a variable-length path on the embedded store):
-  // a fund that pays the scheme or anyone who funds it, then who funds, collects for or
-  // transfers to that, twice more.
-  OPTIONAL MATCH (scheme)<-[l1:FUNDS|PAYS]-(n1)
-  WHERE type(l1) = 'FUNDS' OR n1:Fund
+  OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
+  WITH collect(paid) AS schemes
+  // The money's way back from each paying scheme, three steps at most. The first step is
+  // matched from the few funds and bodies of the model, never by walking into the scheme:
+  // a scheme is a supernode (every case it settled points to it) and walking its incoming
+  // relationships costs time in proportion to the city. Then a fund that pays the scheme or
+  // anyone who funds it, and who funds, collects for or transfers to that, twice more.
+  OPTIONAL MATCH (:Fund)-[lf:FUNDS|PAYS]->(sf:Scheme) WHERE sf IN schemes
+  WITH schemes, collect(lf) AS firsts
+  OPTIONAL MATCH (:Agency)-[la:FUNDS]->(sa:Scheme) WHERE sa IN schemes
+  WITH schemes, firsts, collect(la) AS more
+  OPTIONAL MATCH (:Jurisdiction)-[lj:FUNDS]->(sj:Scheme) WHERE sj IN schemes
+  WITH firsts + more AS firsts, collect(lj) AS more
+  WITH firsts + more AS firsts
+  UNWIND CASE WHEN size(firsts) = 0 THEN [null] ELSE firsts END AS l1
+  WITH l1, endNode(l1) AS scheme, startNode(l1) AS n1
   OPTIONAL MATCH (n1)<-[l2:FUNDS|COLLECTS|TRANSFERS_TO]-(n2)
   OPTIONAL MATCH (n2)<-[l3:FUNDS|COLLECTS|TRANSFERS_TO]-(n3)
   WITH scheme, [l1, l2, l3] AS hops
@@ -57,7 +66,11 @@ CALL {
 }
 CALL {
   WITH c
-  OPTIONAL MATCH (c)-[:SETTLED_BY]->(scheme:Scheme)<-[role:PAYS|ADMINISTERS]-(agency:Agency)
+  OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
+  WITH collect(paid) AS schemes
+  // From the model's side, as above: never into the scheme.
+  OPTIONAL MATCH (agency:Agency)-[role:PAYS|ADMINISTERS]->(scheme:Scheme)
+  WHERE scheme IN schemes
   WITH scheme, role, agency WHERE agency IS NOT NULL
   RETURN collect({
     scheme_id: scheme.id, relation: type(role), agency_id: agency.id, agency_zh: agency.name_zh,
@@ -68,9 +81,12 @@ CALL {
 }
 CALL {
   WITH c, models
-  OPTIONAL MATCH (c)-[:SETTLED_BY]->(scheme:Scheme)
-  OPTIONAL MATCH (fund:Fund)-[:FUNDS|PAYS]->(scheme)
-  WITH c, models, collect(DISTINCT scheme) + collect(DISTINCT fund) AS overseen
+  OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
+  WITH c, models, collect(paid) AS schemes
+  OPTIONAL MATCH (fund:Fund)-[:FUNDS|PAYS]->(scheme:Scheme)
+  WHERE scheme IN schemes
+  WITH c, models, schemes, collect(DISTINCT fund) AS funds
+  WITH c, models, schemes + funds AS overseen
   OPTIONAL MATCH (agency:Agency)-[sup:SUPERVISES]->(target)
   WHERE target IN overseen
      OR (target:Agency AND target.kind = 'medical_institution' AND sup.model IN models)
