@@ -14,22 +14,25 @@
 //   year (integer, optional), model (text, optional)
 MATCH (h:Household)<-[:MEMBER_OF]-(p:Person)-[:HAS_CASE]->(c:Case)
 WHERE ($year IS NULL OR c.year = $year) AND ($model IS NULL OR p.model = $model)
-WITH h, p, c.year AS year, sum(c.out_of_pocket) AS own,
+// Grouped by ids, not by nodes: a node as a grouping key holds its whole record in the
+// store's query heap, and at city scale that ran past the embedded store's query budget.
+WITH h.id AS hid, p.id AS pid, c.year AS year, sum(c.out_of_pocket) AS own,
      sum(CASE
            WHEN c.out_of_pocket - (coalesce(c.total_cost, 0) - coalesce(c.policy_scope_cost,
                 c.total_cost, 0)) > 0
            THEN c.out_of_pocket - (coalesce(c.total_cost, 0) - coalesce(c.policy_scope_cost,
                 c.total_cost, 0))
            ELSE 0 END) AS eligible
-WITH h, p, year, own,
+WITH hid, pid, year, own,
      CASE WHEN $cap_min IS NULL OR eligible * $rate_min < $cap_min
           THEN eligible * $rate_min ELSE $cap_min END AS paid_min,
      CASE WHEN $cap_marg IS NULL OR eligible * $rate_marg < $cap_marg
           THEN eligible * $rate_marg ELSE $cap_marg END AS paid_marg
-WITH h, year, sum(own) AS burden, sum(own - paid_min) AS residual_minimum_living,
-     sum(own - paid_marg) AS residual_marginal, count(p) AS members
+WITH hid, year, sum(own) AS burden, sum(own - paid_min) AS residual_minimum_living,
+     sum(own - paid_marg) AS residual_marginal, count(pid) AS members
 WHERE burden > $line
-  AND NOT EXISTS {
+MATCH (h:Household {id: hid})
+WHERE NOT EXISTS {
     MATCH (h)<-[:MEMBER_OF]-(:Person)-[k:HOLDS]->(cat:BeneficiaryCategory)
     WHERE cat.code <> 'general_enrollee'
       AND (k.valid_from IS NULL OR toString(k.valid_from) <= toString(year) + '-12-31')

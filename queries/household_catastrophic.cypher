@@ -10,8 +10,11 @@
 // params: line (number, yuan), year (integer, optional), model (text, optional)
 MATCH (h:Household)<-[:MEMBER_OF]-(p:Person)-[:HAS_CASE]->(c:Case)
 WHERE ($year IS NULL OR c.year = $year) AND ($model IS NULL OR p.model = $model)
-WITH h, p, c.year AS year, sum(c.out_of_pocket) AS own
-WITH h, year, sum(own) AS burden, max(own) AS top, count(p) AS members
+// Grouped by ids, not by nodes: a grouping key that is a node holds the whole record in the
+// store's query heap, and at city scale that ran past the embedded store's query budget.
+WITH h.id AS hid, p.id AS pid, c.year AS year, sum(c.out_of_pocket) AS own
+WITH hid, year, sum(own) AS burden, max(own) AS top, count(pid) AS members
 WHERE burden > $line AND top <= $line
+MATCH (h:Household {id: hid})
 RETURN h.id AS id, h.size AS size, year, burden, top, members
 ORDER BY burden DESC, id
