@@ -60,8 +60,9 @@ def to_markdown(results: dict[str, Any]) -> str:
                        c["seconds"], c["rows_per_s"]), "",
                   f"Cases loaded: {c['cases']:,} at {c['cases_per_s']:,} cases/s "
                   f"({c['nodes_per_s']:,} nodes/s, {c['relationships_per_s']:,} "
-                  f"relationships/s). A second load changed {s['cases_reload']['changes']} "
-                  f"things in {s['cases_reload']['seconds']} s.", ""]
+                  "relationships/s)." + (
+                      f" A second load changed {s['cases_reload']['changes']} things in "
+                      f"{s['cases_reload']['seconds']} s." if "cases_reload" in s else ""), ""]
     if "trace" in results:
         s = results["trace"]
         lines += ["| trace | p50 ms | p90 ms | p99 ms |", "|---|---:|---:|---:|",
