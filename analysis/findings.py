@@ -195,7 +195,8 @@ def uncovered_expense(store: Any, model: str | None = None) -> list[Finding]:
 # -- case gaps -----------------------------------------------------------------------------
 def warning_line(store: Any, model: str | None = None) -> tuple[float, list[dict[str, Any]]]:
     """The model's warning line (or the default) and the citations that speak of it."""
-    rows = run(store, "warning_line", {"model": model})
+    rows = sorted(run(store, "warning_line", {"model": model}),
+                  key=lambda row: (row.get("threshold") is None, row["id"]))
     citations = _unique(_citation(row) for row in rows)
     for row in rows:
         if row.get("threshold") is not None:

@@ -64,7 +64,8 @@ def read_graph(store: Any, model: str | None = None) -> nx.Graph:
     """The data-sharing graph of one model (or of all) read from the store."""
     from medgraph.queries import load_query
 
-    return build_graph(store.read(load_query("data_sharing_graph").text, {"model": model}))
+    rows = store.read(load_query("data_sharing_graph").text, {"model": model}, limit=None)
+    return build_graph(sorted(rows, key=lambda r: (r["id"], r["rel"] or "", r["to"] or "")))
 
 
 def components(graph: nx.Graph) -> list[list[str]]:

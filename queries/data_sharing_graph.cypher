@@ -10,15 +10,22 @@
 // rows: one row per node and outgoing data relation: id, name_zh, label, model, rel (type or null),
 //   to (target id or null), data, mode, source, locator, quote (the relation's provenance)
 // params: model (text, optional)
-MATCH (n)
-WHERE (n:InformationSystem OR n:Agency) AND ($model IS NULL OR n.model = $model)
-  AND (n:InformationSystem
-       OR EXISTS { MATCH (n)-[:SHARES_DATA|OPERATES|USES|CERTIFIES|PAYS|MONITORS]->() }
+// One part per label, so that each scans its label only (a label-free MATCH scans every
+// node of the store, persons and cases included).
+MATCH (n:InformationSystem)
+WHERE $model IS NULL OR n.model = $model
+OPTIONAL MATCH (n)-[r:SHARES_DATA|OPERATES|USES]->(m)
+WHERE m:InformationSystem OR m:Agency
+RETURN n.id AS id, n.name_zh AS name_zh, 'InformationSystem' AS label,
+       n.model AS model, type(r) AS rel, m.id AS to, r.data AS data, r.mode AS mode,
+       r.source AS source, r.locator AS locator, r.quote AS quote
+UNION ALL
+MATCH (n:Agency)
+WHERE ($model IS NULL OR n.model = $model)
+  AND (EXISTS { MATCH (n)-[:SHARES_DATA|OPERATES|USES|CERTIFIES|PAYS|MONITORS]->() }
        OR EXISTS { MATCH (n)<-[:SHARES_DATA]-() })
 OPTIONAL MATCH (n)-[r:SHARES_DATA|OPERATES|USES]->(m)
 WHERE m:InformationSystem OR m:Agency
-RETURN n.id AS id, n.name_zh AS name_zh,
-       CASE WHEN n:InformationSystem THEN 'InformationSystem' ELSE 'Agency' END AS label,
+RETURN n.id AS id, n.name_zh AS name_zh, 'Agency' AS label,
        n.model AS model, type(r) AS rel, m.id AS to, r.data AS data, r.mode AS mode,
        r.source AS source, r.locator AS locator, r.quote AS quote
-ORDER BY id, rel, to

@@ -5,12 +5,24 @@
 // rows: one row per node: id, name_zh, source, locator, quote, assumption, note
 // params: ids (list of text), codes (list of scheme codes, optional), model (text, optional: limits
 //   the schemes found by code)
-MATCH (n)
-WHERE (n:Agency OR n:Scheme OR n:BenefitRule OR n:BeneficiaryCategory OR n:InformationSystem
-       OR n:Measure OR n:Problem OR n:Indicator OR n:Fund)
-  AND (n.id IN $ids
-       OR (n:Scheme AND n.code IN coalesce($codes, [])
-           AND ($model IS NULL OR n.model = $model)))
+// Each label looked up by id through its index, one OPTIONAL MATCH per label: a label-free
+// `MATCH (n)` would scan every node of the store, cases and persons included.
+UNWIND coalesce($ids, []) AS wanted
+OPTIONAL MATCH (a:Agency {id: wanted})
+OPTIONAL MATCH (s:Scheme {id: wanted})
+OPTIONAL MATCH (r:BenefitRule {id: wanted})
+OPTIONAL MATCH (b:BeneficiaryCategory {id: wanted})
+OPTIONAL MATCH (i:InformationSystem {id: wanted})
+OPTIONAL MATCH (m:Measure {id: wanted})
+OPTIONAL MATCH (p:Problem {id: wanted})
+OPTIONAL MATCH (x:Indicator {id: wanted})
+OPTIONAL MATCH (f:Fund {id: wanted})
+WITH coalesce(a, s, r, b, i, m, p, x, f) AS n
+WHERE n IS NOT NULL
 RETURN n.id AS id, n.name_zh AS name_zh, n.source AS source, n.locator AS locator,
        n.quote AS quote, n.assumption AS assumption, n.note AS note
-ORDER BY id
+UNION
+MATCH (n:Scheme)
+WHERE n.code IN coalesce($codes, []) AND ($model IS NULL OR n.model = $model)
+RETURN n.id AS id, n.name_zh AS name_zh, n.source AS source, n.locator AS locator,
+       n.quote AS quote, n.assumption AS assumption, n.note AS note

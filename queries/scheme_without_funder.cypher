@@ -5,7 +5,11 @@
 // params: model (text, optional: limit to one model)
 MATCH (s:Scheme)
 WHERE ($model IS NULL OR s.model = $model)
-  AND NOT ()-[:FUNDS]->(s)
-  AND NOT (:Fund)-[:PAYS]->(s)
+  // Each kind of funder by its label: an anonymous `()-[:FUNDS]->(s)` makes the embedded
+  // store walk every relationship into the scheme, every settled case included.
+  AND NOT (:Agency)-[:FUNDS]->(s)
+  AND NOT (:Jurisdiction)-[:FUNDS]->(s)
+  AND NOT (:BeneficiaryCategory)-[:FUNDS]->(s)
+  AND NOT (:Fund)-[:FUNDS|PAYS]->(s)
 RETURN s.id AS id, s.name_zh AS name_zh, s.model AS model
 ORDER BY id

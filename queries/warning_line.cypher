@@ -8,15 +8,22 @@
 // rows: one row per node: id, name_zh, threshold (yuan or null), source, locator, quote, assumption,
 //   note
 // params: model (text, optional)
-MATCH (n)
-WHERE (n:BenefitRule OR n:Indicator OR n:Measure) AND ($model IS NULL OR n.model = $model)
-  AND ((n:BenefitRule AND n.kind = 'warning_line')
-       OR (n:Indicator AND (n.code CONTAINS 'warning' OR n.name_zh CONTAINS '预警线'))
-       OR (n:Measure AND n.name_zh CONTAINS '预警'))
-RETURN n.id AS id, n.name_zh AS name_zh,
-       CASE WHEN n:BenefitRule THEN n.threshold
-            WHEN n:Indicator AND n.unit = 'yuan' THEN coalesce(n.target, n.value)
-            ELSE null END AS threshold,
+// One part per label: a label-free MATCH would scan every node of the store.
+MATCH (n:BenefitRule)
+WHERE ($model IS NULL OR n.model = $model) AND n.kind = 'warning_line'
+RETURN n.id AS id, n.name_zh AS name_zh, n.threshold AS threshold,
        n.source AS source, n.locator AS locator, n.quote AS quote, n.assumption AS assumption,
        n.note AS note
-ORDER BY threshold IS NULL, id
+UNION ALL
+MATCH (n:Indicator)
+WHERE ($model IS NULL OR n.model = $model)
+  AND (n.code CONTAINS 'warning' OR n.name_zh CONTAINS '预警线')
+RETURN n.id AS id, n.name_zh AS name_zh, CASE WHEN n.unit = 'yuan' THEN coalesce(n.target, n.value) END AS threshold,
+       n.source AS source, n.locator AS locator, n.quote AS quote, n.assumption AS assumption,
+       n.note AS note
+UNION ALL
+MATCH (n:Measure)
+WHERE ($model IS NULL OR n.model = $model) AND n.name_zh CONTAINS '预警'
+RETURN n.id AS id, n.name_zh AS name_zh, null AS threshold,
+       n.source AS source, n.locator AS locator, n.quote AS quote, n.assumption AS assumption,
+       n.note AS note
