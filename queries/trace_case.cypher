@@ -27,10 +27,10 @@ CALL {
   OPTIONAL MATCH (:Fund)-[lf:FUNDS|PAYS]->(sf:Scheme) WHERE sf IN schemes
   WITH schemes, collect(lf) AS firsts
   OPTIONAL MATCH (:Agency)-[la:FUNDS]->(sa:Scheme) WHERE sa IN schemes
-  WITH schemes, firsts, collect(la) AS more
+  WITH schemes, firsts, collect(la) AS from_agencies
   OPTIONAL MATCH (:Jurisdiction)-[lj:FUNDS]->(sj:Scheme) WHERE sj IN schemes
-  WITH firsts + more AS firsts, collect(lj) AS more
-  WITH firsts + more AS firsts
+  WITH firsts, from_agencies, collect(lj) AS from_jurisdictions
+  WITH firsts + from_agencies + from_jurisdictions AS firsts
   UNWIND CASE WHEN size(firsts) = 0 THEN [null] ELSE firsts END AS l1
   WITH l1, endNode(l1) AS scheme, startNode(l1) AS n1
   OPTIONAL MATCH (n1)<-[l2:FUNDS|COLLECTS|TRANSFERS_TO]-(n2)
