@@ -36,7 +36,7 @@ def _say(step: str, detail: str, started: float) -> None:
 def demo(persons: int, seed: int, out: Path | None) -> None:
     """Load the models and a synthetic city, settle, find gaps and islands, write the report."""
     from medgraph import settlement
-    from medgraph.analysis.findings import gaps, islands
+    from medgraph.analysis.findings import gaps, islands, run
     from medgraph.analysis.kpi import kpis
     from medgraph.analysis.trace import trace_case
     from medgraph.loaders.cases import load_settled
@@ -59,15 +59,15 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("synth", f"{persons:,} persons (seed {seed}) -> {city}", started)
 
         inp = settlement.read_input(city)
-        results = settlement.settle(inp, settlement.load_rules(MODEL))
+        rules = settlement.load_rules(MODEL)
+        results = settlement.settle(inp, rules)
         settled = out / "settlement.json"
         settled.write_text(settlement.results_to_json(results), encoding="utf-8")
         oop = sum(r["out_of_pocket"] for r in results)
         _say("settle", f"{len(results):,} cases, out of pocket {oop:,.2f} yuan -> {settled}",
              started)
 
-        persons_rows, cases_rows = settlement.as_records(inp)
-        totals = load_settled(store, persons_rows, cases_rows, results, MODEL)
+        totals = load_settled(store, inp, rules, MODEL)
         _say("cases", _changes(dict(totals)), started)
 
         found = [f.to_dict() for f in gaps(store, model=MODEL)]
@@ -78,7 +78,7 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("findings", f"{len(found)} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})"
              f" -> {findings}", started)
 
-        year = max(int(c["date"][:4]) for c in cases_rows)
+        year = run(store, "latest_case_year")[0]["year"]
         for k in kpis(store, year, MODEL):
             _say("kpi", _kpi_line(k), started)
 

@@ -52,13 +52,11 @@ def load_cases_command(input_path: Path, model: str, batch_size: int, dry_run: b
     from medgraph.loaders.cases import load_settled
 
     inp = settlement.read_input(input_path)  # InputError (file, line, field): exit 2
-    results = settlement.settle(inp, settlement.load_rules(model))
-    persons, cases = settlement.as_records(inp)
-    with connect() as store, _progress(len(cases)) as bar:
-        totals = load_settled(store, persons, cases, results, model,
-                              cases_per_transaction=batch_size, dry_run=dry_run,
-                              progress=bar.update if bar is not None else None)
-    row = {"model": model, "persons": len(persons), "cases": len(cases), "dry_run": dry_run,
+    rules = settlement.load_rules(model)
+    with connect() as store, _progress(len(inp)) as bar:
+        totals = load_settled(store, inp, rules, model, cases_per_transaction=batch_size,
+                              dry_run=dry_run, progress=bar.update if bar is not None else None)
+    row = {"model": model, "persons": len(inp.person_ids), "cases": len(inp), "dry_run": dry_run,
            **{k: totals[k] for k in ("nodes_created", "nodes_updated", "relationships_created",
                                      "relationships_updated")}}
     click.echo(render([row], fmt, document=row))

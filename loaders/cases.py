@@ -32,8 +32,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 from medgraph.graph.store import Store, StoreError, WriteTransaction
 from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean
+from medgraph.settlement import RuleSet, SettlementInput, as_records, settle_vectorised
+from medgraph.settlement.inputs import known_categories
+from medgraph.settlement.vectorised import settle_arrays
 
 TAG = "cases"
 
@@ -168,14 +173,10 @@ ROWS_PER_STATEMENT = 20_000
 # persons, ran its 1 GB heap out of memory.
 CASES_PER_TRANSACTION = 25_000
 
-Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
-
-
 def load_settled(
     store: Store,
-    persons: list[dict[str, Any]],
-    cases: list[dict[str, Any]],
-    results: list[dict[str, Any]],
+    inp: SettlementInput,
+    rules: RuleSet,
     model: str,
     *,
     cases_per_transaction: int = CASES_PER_TRANSACTION,
@@ -183,57 +184,59 @@ def load_settled(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Counter[str]:
-    """Write settled case data of any size: whole households at a time, one transaction each.
+    """Settle an input with `rules` and write it, whole households at a time, one transaction
+    per batch of about `cases_per_transaction` cases.
 
-    Everything is checked before the first batch is written (the targets must be in the store);
-    a second load of the same data changes nothing, and a load cut off half way is completed
-    by running it again. `progress` is called with the number of cases of each batch written.
+    Each batch is settled on its own (caps and deductibles run per person, so the result is
+    the same) and turned into records only then: memory stays bounded by the batch, whatever
+    the size of the city. The whole input is settled once first, as columns, so that bad
+    rules and missing schemes or categories are refused before anything is written. A second
+    load of the same input changes nothing, and a load cut off half way is completed by
+    running it again. `progress` is called with the number of cases of each batch written.
     Returns the summed plan summaries (nodes_created, relationships_created, ...).
     """
-    require_targets(store, persons, results, model)
-    years = sorted({int(c["date"][:4]) for c in cases})  # enrolment spans the whole input
+    paid = settle_arrays(inp, rules).payments_fen()
+    categories = known_categories()
+    _require(store, model,
+             categories={categories[c] for c in np.unique(inp.cert_category).tolist()},
+             schemes={f"{model}.{code}" for code, fen in paid.items() if fen.any()}
+             | ({f"{model}.basic_medical_insurance"} if inp.enrolled.any() else set()))
+    days = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    years = sorted((np.unique(days) + 1970).tolist())  # enrolment spans the whole input
     first_load = not case_data_in_store(store)
     totals: Counter[str] = Counter()
-    for batch in household_batches(persons, cases, results, cases_per_transaction):
-        plan = load_cases(store, *batch, model, dry_run=dry_run, first_load=first_load,
-                          years=years, batch_size=rows_per_statement)
+    for persons in household_batches(inp, cases_per_transaction):
+        batch = inp.subset(persons)
+        results = settle_vectorised(batch, rules)
+        person_rows, case_rows = as_records(batch)
+        plan = load_cases(store, person_rows, case_rows, results, model, dry_run=dry_run,
+                          first_load=first_load, years=years, batch_size=rows_per_statement)
         totals.update(plan.summary())
         if progress is not None:
-            progress(len(batch[1]))
+            progress(len(case_rows))
     return totals
 
 
-def household_batches(persons: list[dict[str, Any]], cases: list[dict[str, Any]],
-                      results: list[dict[str, Any]], size: int) -> Iterator[Batch]:
-    """Persons, their cases and results, cut into batches of about `size` cases.
+def household_batches(inp: SettlementInput, size: int) -> Iterator[np.ndarray]:
+    """Person indices of `inp`, cut into batches of whole households of about `size` cases.
 
     A household is never split, so each Household node is written by one batch only.
-
-    >>> people = [{"id": "P1", "household_id": "H1"}, {"id": "P2", "household_id": "H1"},
-    ...           {"id": "P3", "household_id": "H2"}]
-    >>> cases = [{"id": f"C{i}", "person_id": p} for i, p in enumerate(["P1", "P2", "P3"])]
-    >>> [[p["id"] for p in b[0]] for b in household_batches(people, cases, [], 1)]
-    [['P1', 'P2'], ['P3']]
     """
-    cases_of: dict[str, list[dict[str, Any]]] = {}
-    for case in cases:
-        cases_of.setdefault(case["person_id"], []).append(case)
-    result_of = {r["id"]: r for r in results}
-    households: dict[str, list[dict[str, Any]]] = {}
-    for person in persons:
-        households.setdefault(person.get("household_id") or person["id"], []).append(person)
-    batch: Batch = ([], [], [])
+    cases_of = np.bincount(inp.case_person, minlength=len(inp.person_ids))
+    households: dict[str, list[int]] = {}
+    for index, (person, household) in enumerate(zip(inp.person_ids, inp.household_ids,
+                                                     strict=True)):
+        households.setdefault(household or person, []).append(index)
+    batch: list[int] = []
+    count = 0
     for members in households.values():
-        for person in members:
-            batch[0].append(person)
-            mine = cases_of.pop(person["id"], [])
-            batch[1].extend(mine)
-            batch[2].extend(result_of[c["id"]] for c in mine if c["id"] in result_of)
-        if len(batch[1]) >= size:
-            yield batch
-            batch = ([], [], [])
-    if batch[0] or batch[1]:
-        yield batch
+        batch.extend(members)
+        count += int(cases_of[members].sum())
+        if count >= size:
+            yield np.array(batch, dtype=np.int64)
+            batch, count = [], 0
+    if batch:
+        yield np.array(batch, dtype=np.int64)
 
 
 def require_targets(
@@ -252,7 +255,11 @@ def require_targets(
         wanted["Scheme"].update(f"{model}.{code}"
                                 for code, amount in (result.get("payments") or {}).items()
                                 if amount)
-    for label, ids in wanted.items():
+    _require(store, model, wanted["BeneficiaryCategory"], wanted["Scheme"])
+
+
+def _require(store: Store, model: str, categories: set[str], schemes: set[str]) -> None:
+    for label, ids in (("BeneficiaryCategory", categories), ("Scheme", schemes)):
         found = {r["id"] for r in store.read(
             f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id",
             {"ids": sorted(ids)})}

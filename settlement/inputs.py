@@ -80,6 +80,35 @@ class SettlementInput:
     def __len__(self) -> int:
         return len(self.case_ids)
 
+    def subset(self, persons: np.ndarray) -> SettlementInput:
+        """These persons (indices into person_ids) with their certificates and cases.
+
+        Caps, deductibles and thresholds run per person and year, so settling a subset of
+        persons gives each of them what settling everyone does: the case loader settles and
+        writes a large input a batch of households at a time, in bounded memory.
+        """
+        persons = np.unique(np.asarray(persons, dtype=np.int64))
+        renumber = np.full(len(self.person_ids), -1, dtype=np.int64)
+        renumber[persons] = np.arange(len(persons))
+        certs = renumber[self.cert_person] >= 0
+        cases = np.flatnonzero(renumber[self.case_person] >= 0)
+        return SettlementInput(
+            source=self.source,
+            person_ids=[self.person_ids[i] for i in persons.tolist()],
+            household_ids=[self.household_ids[i] for i in persons.tolist()],
+            enrolled=self.enrolled[persons],
+            birth_year=[self.birth_year[i] for i in persons.tolist()],
+            cert_person=renumber[self.cert_person[certs]],
+            cert_category=self.cert_category[certs], cert_from=self.cert_from[certs],
+            cert_to=self.cert_to[certs], cert_illness=self.cert_illness[certs],
+            case_ids=[self.case_ids[i] for i in cases.tolist()],
+            case_person=renumber[self.case_person[cases]], case_day=self.case_day[cases],
+            case_setting=self.case_setting[cases], case_level=self.case_level[cases],
+            total_fen=self.total_fen[cases], scope_fen=self.scope_fen[cases],
+            referred=self.referred[cases], paid_bmi_fen=self.paid_bmi_fen[cases],
+            paid_cii_fen=self.paid_cii_fen[cases],
+        )
+
 
 # -- reading ---------------------------------------------------------------------------------
 
