@@ -452,3 +452,20 @@ def test_two_rates_for_one_category_at_once_are_refused_not_overwritten() -> Non
         load_rules("lingqiu")
     assert refused.value.field == "category_code"
     assert "assistance_rate" in str(refused.value) and "lingqiu" in str(refused.value)
+
+
+def test_settling_households_apart_gives_what_settling_everyone_gives(tmp_path: Path) -> None:
+    """Caps, deductibles and thresholds run per person and year, so the case loader may settle
+    a city a batch of households at a time (in bounded memory) without changing a payment."""
+    import numpy as np
+
+    write_city(tmp_path / "city", persons=600, seed=5)
+    inp = settlement.read_input(tmp_path / "city")
+    whole = {r["id"]: r for r in settlement.settle(inp, HANGZHOU)}
+    people = np.arange(len(inp.person_ids))
+    parts = {}
+    for part in (people[0::3], people[1::3], people[2::3]):
+        sub = inp.subset(part)
+        assert set(sub.person_ids) == {inp.person_ids[i] for i in part}
+        parts.update({r["id"]: r for r in settlement.settle(sub, HANGZHOU)})
+    assert parts == whole and len(whole) == len(inp)
