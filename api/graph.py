@@ -20,24 +20,21 @@ CASE_RELATIONS = ("MEMBER_OF", "HOLDS", "ENROLLED_IN", "HAS_CASE", "SETTLED_BY")
 MODEL_RELATIONS = tuple(t for t in load_schema().relationships if t not in CASE_RELATIONS)
 
 # Every relation of the node, both ways, with its properties and the node at the other end.
-_TEMPLATE = """
+_FIELDS = """
+  relation: type(r), other_id: x.id, other_label: labels(x)[0],
+  other_zh: x.name_zh, other_en: x.name_en, other_code: x.code, other_kind: x.kind,
+  role: r.role, what_zh: r.what_zh, share: r.share, amount: r.amount, year: r.year,
+  data: r.data, mode: r.mode, certificate_zh: r.certificate_zh, model: r.model,
+  source: r.source, locator: r.locator, quote: r.quote, assumption: r.assumption, note: r.note
+"""
+_TEMPLATE = f"""
 OPTIONAL MATCH (n)-[r:TYPES]->(x)
-WITH n, collect(CASE WHEN r IS NULL THEN NULL ELSE {
-  direction: 'out', relation: type(r), other_id: x.id, other_label: labels(x)[0],
-  other_zh: x.name_zh, other_en: x.name_en, other_code: x.code, other_kind: x.kind,
-  role: r.role, what_zh: r.what_zh, share: r.share, amount: r.amount, year: r.year,
-  data: r.data, mode: r.mode, certificate_zh: r.certificate_zh, model: r.model,
-  source: r.source, locator: r.locator, quote: r.quote, assumption: r.assumption, note: r.note
-} END) AS outgoing
+WITH n, collect(CASE WHEN r IS NULL THEN NULL ELSE {{direction: 'out', {_FIELDS}}} END)
+     AS outgoing
 OPTIONAL MATCH (n)<-[r:TYPES]-(x)
-WITH n, outgoing, collect(CASE WHEN r IS NULL THEN NULL ELSE {
-  direction: 'in', relation: type(r), other_id: x.id, other_label: labels(x)[0],
-  other_zh: x.name_zh, other_en: x.name_en, other_code: x.code, other_kind: x.kind,
-  role: r.role, what_zh: r.what_zh, share: r.share, amount: r.amount, year: r.year,
-  data: r.data, mode: r.mode, certificate_zh: r.certificate_zh, model: r.model,
-  source: r.source, locator: r.locator, quote: r.quote, assumption: r.assumption, note: r.note
-} END) AS incoming
-RETURN n {.*} AS node, outgoing, incoming
+WITH n, outgoing, collect(CASE WHEN r IS NULL THEN NULL ELSE {{direction: 'in', {_FIELDS}}} END)
+     AS incoming
+RETURN n {{.*}} AS node, outgoing, incoming
 """
 _RELATIONS = _TEMPLATE.replace("TYPES", "|".join(MODEL_RELATIONS))
 
