@@ -184,12 +184,7 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
         threshold = rules.sa_threshold
         deductible = 0
         if threshold is not None:
-            if threshold.per_year:
-                left = max(0, threshold.deductible_fen - running.get(person, year, "sa_ded"))
-                deductible = min(base, left)
-                running.add(deductible, person, year, "sa_ded")
-            else:
-                deductible = min(base, threshold.deductible_fen)
+            deductible = _deductible(threshold, base, running, person, year, "sa_ded")
         want = pay(rate_ppm, base - deductible)
         amount, bound, cap = want, None, None
         if rules.sa_cap is not None:
@@ -207,12 +202,7 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
     charity = rules.charity
     if in_force(charity, day):
         base = max(0, total - paid)
-        if charity.per_year:
-            left = max(0, charity.deductible_fen - running.get(person, year, "ch_ded"))
-            deductible = min(base, left)
-            running.add(deductible, person, year, "ch_ded")
-        else:
-            deductible = min(base, charity.deductible_fen)
+        deductible = _deductible(charity, base, running, person, year, "ch_ded")
         want = pay(charity.rate_ppm, base - deductible)
         amount, bound = want, None
         if charity.cap_fen is not None:
@@ -223,3 +213,14 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
             "charity_assistance", charity, amount=amount, base=base, deductible=deductible,
             cap=charity.cap_fen, bound_by=bound))
     return case_result(inp.case_ids[i], payments, total, explanations)
+
+
+def _deductible(rule: Rule, base: int, running: _Running, person: int, year: int,
+                key: str) -> int:
+    """The part of `base` a rule's deductible or threshold takes: per case, or what is left of
+    it this person-year (and then consumed)."""
+    if not rule.per_year:
+        return min(base, rule.deductible_fen)
+    taken = min(base, max(0, rule.deductible_fen - running.get(person, year, key)))
+    running.add(taken, person, year, key)
+    return taken
