@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from itertools import combinations
 from typing import Any
 
@@ -193,6 +194,12 @@ def uncovered_expense(store: Any, model: str | None = None) -> list[Finding]:
 
 
 # -- case gaps -----------------------------------------------------------------------------
+def latest_case_year(store: Any) -> int | None:
+    """The latest year with a case (from next year back to 1949), or None without cases."""
+    rows = run(store, "latest_case_year", {"newest": date.today().year + 1, "oldest": 1949})
+    return rows[0]["year"] if rows else None
+
+
 def warning_line(store: Any, model: str | None = None) -> tuple[float, list[dict[str, Any]]]:
     """The model's warning line (or the default) and the citations that speak of it."""
     rows = sorted(run(store, "warning_line", {"model": model}),
@@ -368,7 +375,7 @@ def gaps(store: Any, model: str | None = None, year: int | None = None,
     findings += regional_disparity(store, model, params.get("bills") or DEFAULT_BILLS)
     enrolment_year = year
     if enrolment_year is None:
-        enrolment_year = run(store, "latest_case_year")[0]["year"]
+        enrolment_year = latest_case_year(store)
     if enrolment_year is not None:
         findings += recipient_not_enrolled(store, enrolment_year, model, case_model)
         findings += high_residual_burden(store, line, line_citations, year, case_model)
@@ -492,42 +499,54 @@ def duplicate_assistance_risk(store: Any, graph: nx.Graph,
 
 def duplicate_payment(store: Any, graph: nx.Graph) -> list[Finding]:
     rows = run(store, "duplicate_payment")
-    schemes = {s for r in rows for s in (r["scheme_a"], r["scheme_b"]) if s}
-    cited = provenance(store, schemes)
-    findings = []
+    groups: dict[tuple[Any, tuple[str, ...]], dict[str, dict[str, Any]]] = defaultdict(dict)
+    payers: dict[str, set[str]] = {}
     for row in rows:
-        if row["kind"] == "overpaid":
+        groups[(row["overpaid"], tuple(row["schemes"]))][row["scheme"]] = row
+        payers[row["scheme"]] = set(row["payers"])
+    findings = []
+    pairs: dict[tuple[str, str], dict[str, float]] = defaultdict(
+        lambda: {"cases": 0, "total_cost": 0.0, "paid": 0.0})
+    for (overpaid, _), by_scheme in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        first = next(iter(by_scheme.values()))  # every row of a group has its cases and bills
+        if overpaid is not None:
+            paid = sum(r["amount"] for r in by_scheme.values())
             findings.append(Finding(
                 kind="duplicate_payment", severity="high",
-                entities=[{"id": row["case_id"], "name_zh": None}],
-                explanation=(f"Case {row['case_id']} cost {row['total_cost']:,.2f} yuan but its "
-                             f"settlements add up to {row['paid']:,.2f} yuan: paid more than the "
+                entities=[{"id": overpaid, "name_zh": None}],
+                explanation=(f"Case {overpaid} cost {first['total_cost']:,.2f} yuan but its "
+                             f"settlements add up to {paid:,.2f} yuan: paid more than the "
                              "expense."),
                 citations=[],  # the case data are the evidence; the SETTLED_BY rows name the rules
-                facts={"total_cost": row["total_cost"], "paid": row["paid"]},
+                facts={"total_cost": first["total_cost"], "paid": paid},
             ))
-            continue
-        payers_a, payers_b = set(row["payers_a"]), set(row["payers_b"])
+        for a, b in combinations(sorted(by_scheme), 2):
+            pair = pairs[(a, b)]
+            pair["cases"] += first["cases"]
+            pair["total_cost"] += first["total_cost"]
+            pair["paid"] += by_scheme[a]["amount"] + by_scheme[b]["amount"]
+    cited = provenance(store, {s for pair in pairs for s in pair})
+    for (a, b), pair in sorted(pairs.items()):
+        payers_a, payers_b = payers[a], payers[b]
         if payers_a & payers_b or not payers_a or not payers_b:
             continue  # one body pays both, or the graph does not say who pays: nothing to join
-        if any(network.has_path(graph, a, b) for a in payers_a for b in payers_b):
+        if any(network.has_path(graph, x, y) for x in payers_a for y in payers_b):
             continue
         names = {n: graph.nodes[n].get("name_zh") if n in graph else n for n in payers_a | payers_b}
         findings.append(Finding(
             kind="duplicate_payment", severity="medium",
-            entities=[{"id": row["scheme_a"], "name_zh": cited.get(row["scheme_a"], {}).get(
-                "name_zh")}, {"id": row["scheme_b"], "name_zh": cited.get(
-                    row["scheme_b"], {}).get("name_zh")}],
-            explanation=(f"{row['cases']} case(s) were settled by both {row['scheme_a']} (paid "
+            entities=[{"id": a, "name_zh": cited.get(a, {}).get("name_zh")},
+                      {"id": b, "name_zh": cited.get(b, {}).get("name_zh")}],
+            explanation=(f"{pair['cases']} case(s) were settled by both {a} (paid "
                          f"by {', '.join(str(names[n]) for n in sorted(payers_a))}) and "
-                         f"{row['scheme_b']} (paid by "
+                         f"{b} (paid by "
                          f"{', '.join(str(names[n]) for n in sorted(payers_b))}), and no data "
                          "path joins their payers: each pays without seeing the other's "
                          "settlement."),
-            citations=_unique(_citation(cited.get(s, {})) for s in (row["scheme_a"],
-                                                                    row["scheme_b"])),
-            facts={"cases": row["cases"], "total_cost": row["total_cost"], "paid": row["paid"],
-                   "payers_a": sorted(payers_a), "payers_b": sorted(payers_b)},
+            citations=_unique(_citation(cited.get(s, {})) for s in (a, b)),
+            facts={"cases": pair["cases"], "total_cost": pair["total_cost"],
+                   "paid": pair["paid"], "payers_a": sorted(payers_a),
+                   "payers_b": sorted(payers_b)},
         ))
     return findings
 

@@ -36,7 +36,7 @@ def _say(step: str, detail: str, started: float) -> None:
 def demo(persons: int, seed: int, out: Path | None) -> None:
     """Load the models and a synthetic city, settle, find gaps and islands, write the report."""
     from medgraph import settlement
-    from medgraph.analysis.findings import gaps, islands, run
+    from medgraph.analysis.findings import gaps, islands, latest_case_year
     from medgraph.analysis.kpi import kpis
     from medgraph.analysis.trace import trace_case
     from medgraph.loaders.cases import load_settled
@@ -78,7 +78,7 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("findings", f"{len(found)} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})"
              f" -> {findings}", started)
 
-        year = run(store, "latest_case_year")[0]["year"]
+        year = latest_case_year(store)
         for k in kpis(store, year, MODEL):
             _say("kpi", _kpi_line(k), started)
 

@@ -6,31 +6,27 @@
 //   (处于建档立卡、低保等标准边缘的人群会面临托底保障的“悬崖效应”). The rates and caps come from
 //   the model's medical-assistance rules (002 二(二): 低保 80%, 低边 70%, 15万元 cap), read by
 //   analysis/findings.py and passed as parameters. Assumption: assistance would pay its rate on the
-//   policy-scope part of each case's out-of-pocket cost, estimated as out_of_pocket minus the
-//   out-of-catalogue cost (total_cost - policy_scope_cost), per person, up to the person's cap
+//   policy-scope part of each case's out-of-pocket cost (a Burden's `eligible`: out_of_pocket
+//   minus the out-of-catalogue cost, total_cost - policy_scope_cost), per person, up to the
+//   person's cap
 // rows: one row per household and year: id, size, year, burden, residual_minimum_living,
 //   residual_marginal (what each category would have left the household), members
 // params: line (number), rate_min, cap_min, rate_marg, cap_marg (numbers; a null cap = no cap),
 //   year (integer, optional), model (text, optional)
-MATCH (h:Household)<-[:MEMBER_OF]-(p:Person)-[:HAS_CASE]->(c:Case)
-WHERE ($year IS NULL OR c.year = $year) AND ($model IS NULL OR p.model = $model)
-// Grouped by ids, not by nodes: a node as a grouping key holds its whole record in the
-// store's query heap, and at city scale that ran past the embedded store's query budget.
-WITH h.id AS hid, p.id AS pid, c.year AS year, sum(c.out_of_pocket) AS own,
-     sum(CASE
-           WHEN c.out_of_pocket - (coalesce(c.total_cost, 0) - coalesce(c.policy_scope_cost,
-                c.total_cost, 0)) > 0
-           THEN c.out_of_pocket - (coalesce(c.total_cost, 0) - coalesce(c.policy_scope_cost,
-                c.total_cost, 0))
-           ELSE 0 END) AS eligible
-WITH hid, pid, year, own,
-     CASE WHEN $cap_min IS NULL OR eligible * $rate_min < $cap_min
-          THEN eligible * $rate_min ELSE $cap_min END AS paid_min,
-     CASE WHEN $cap_marg IS NULL OR eligible * $rate_marg < $cap_marg
-          THEN eligible * $rate_marg ELSE $cap_marg END AS paid_marg
+// Reads the members' Burdens (summed per person and year by the case loader), not every case.
+// The store answers `=` from an index but not `>`: the Burdens above the line are those of the
+// bands (binary orders of the amount, see docs/schema.md) from the line's up, then filtered.
+UNWIND range(CASE WHEN $line < 1 THEN 0 ELSE toInteger(log($line) / log(2)) END, 63) AS band
+MATCH (b:Burden {household_band: band})
+WHERE b.household_out_of_pocket > $line
+  AND ($year IS NULL OR b.year = $year) AND ($model IS NULL OR b.model = $model)
+WITH b.household AS hid, b.year AS year, b.out_of_pocket AS own,
+     CASE WHEN $cap_min IS NULL OR b.eligible * $rate_min < $cap_min
+          THEN b.eligible * $rate_min ELSE $cap_min END AS paid_min,
+     CASE WHEN $cap_marg IS NULL OR b.eligible * $rate_marg < $cap_marg
+          THEN b.eligible * $rate_marg ELSE $cap_marg END AS paid_marg
 WITH hid, year, sum(own) AS burden, sum(own - paid_min) AS residual_minimum_living,
-     sum(own - paid_marg) AS residual_marginal, count(pid) AS members
-WHERE burden > $line
+     sum(own - paid_marg) AS residual_marginal, count(*) AS members
 MATCH (h:Household {id: hid})
 WHERE NOT EXISTS {
     MATCH (h)<-[:MEMBER_OF]-(:Person)-[k:HOLDS]->(cat:BeneficiaryCategory)

@@ -70,28 +70,37 @@ def test_uncovered_expense(empty_store: Store) -> None:
 
 
 # -- case gaps -------------------------------------------------------------------------------
-CASES = """
+MODEL = """
 MERGE (low:BeneficiaryCategory {id: 'minimum_living', code: 'minimum_living',
                                 name_zh: '低保对象'})
   ON CREATE SET low.source = '002_5b6d36cec4e37cac.txt', low.locator = '二(二)', low.quote = '引文'
 CREATE (bmi:Scheme {id: 't.basic_medical_insurance', code: 'basic_medical_insurance',
-                    name_zh: '基本医保', $P}),
-       (h1:Household {id: 'H1', size: 3, model: 'cases'}),
-       (a:Person {id: 'A', model: 'cases'})-[:MEMBER_OF]->(h1),
-       (b:Person {id: 'B', model: 'cases'})-[:MEMBER_OF]->(h1),
-       (c:Person {id: 'C', model: 'cases'})-[:MEMBER_OF]->(h1),
-       (a)-[:HOLDS {valid_from: '2022-06-01', valid_to: '2024-05-31'}]->(low),
-       (a)-[:HAS_CASE]->(:Case {id: 'A1', year: 2023, total_cost: 40000, policy_scope_cost: 40000,
-                                out_of_pocket: 9000}),
-       (b)-[:HAS_CASE]->(:Case {id: 'B1', year: 2023, total_cost: 40000, policy_scope_cost: 40000,
-                                out_of_pocket: 8000}),
-       (c)-[:HAS_CASE]->(:Case {id: 'C1', year: 2023, total_cost: 40000, policy_scope_cost: 40000,
-                                out_of_pocket: 7000})
+                    name_zh: '基本医保', $P})
 """
+LOW = [{"category": "minimum_living", "valid_from": "2022-06-01", "valid_to": "2024-05-31"}]
+# Household H1: A (低保 until May 2024), B and C, each with one 2023 case below 20000 yuan.
+PERSONS = [{"id": p, "household_id": "H1", "enrolled": False, "certificates": LOW if p == "A"
+            else []} for p in "ABC"]
+CASES = [("A1", "A", 40000, 40000, 9000), ("B1", "B", 40000, 40000, 8000),
+         ("C1", "C", 40000, 40000, 7000)]
+
+
+def load_people(store: Store, persons: list[dict], cases: list[tuple]) -> None:
+    """Case data as the case loader writes it (with the Burdens it derives), from
+    (id, person, total_cost, policy_scope_cost, out_of_pocket) in 2023, settled by hand."""
+    from medgraph.loaders.cases import load_cases
+
+    rows = [{"id": c, "person_id": p, "date": "2023-05-01", "setting": "inpatient",
+             "total_cost": t, "policy_scope_cost": s, "referred": True,
+             "facility_level": "county"} for c, p, t, s, _ in cases]
+    results = [{"id": c, "payments": {}, "out_of_pocket": o, "explanations": []}
+               for c, _, _, _, o in cases]
+    load_cases(store, persons, rows, results, "t")
 
 
 def test_recipient_not_enrolled(empty_store: Store) -> None:
-    build(empty_store, CASES)
+    build(empty_store, MODEL)
+    load_people(empty_store, PERSONS, CASES)
     found = F.recipient_not_enrolled(empty_store, 2023)
     assert [ids(f) for f in found] == [["A"]]
     assert found[0].facts["categories"] == ["minimum_living"]
@@ -103,15 +112,15 @@ def test_recipient_not_enrolled(empty_store: Store) -> None:
 
 
 def test_high_residual_burden_and_household_catastrophic(empty_store: Store) -> None:
-    build(empty_store, CASES)
+    build(empty_store, MODEL)
+    load_people(empty_store, PERSONS, CASES)
     # no member above 20000 alone, the household (24000) is
     assert F.high_residual_burden(empty_store, 20000, []) == []
     household = F.household_catastrophic(empty_store, 20000, [])
     assert [ids(f) for f in household] == [["H1"]]
     assert household[0].facts["burden"] == 24000 and household[0].facts["top"] == 9000
     # a member alone above the line: the person is seen, the household finding goes
-    build(empty_store, "MATCH (a:Person {id: 'A'}) CREATE (a)-[:HAS_CASE]->(:Case {id: 'A2', "
-                       "year: 2023, total_cost: 30000, out_of_pocket: 15000})")
+    load_people(empty_store, PERSONS, [*CASES, ("A2", "A", 30000, 30000, 15000)])
     person = F.high_residual_burden(empty_store, 20000, [])
     assert [(ids(f), f.facts["burden"], f.facts["cases"]) for f in person] == [(["A"], 24000, 2)]
     assert F.household_catastrophic(empty_store, 20000, []) == []
@@ -137,12 +146,10 @@ CREATE (s:Scheme {id: 't.medical_assistance', code: 'medical_assistance', name_z
 
 
 def test_cliff_effect(empty_store: Store) -> None:
-    build(empty_store, CASES, RATES,
-          # household H2: no category, 30000 out of pocket, 5000 of it out of catalogue
-          "CREATE (:Person {id: 'D', model: 'cases'})-[:MEMBER_OF]->(:Household {id: 'H2', "
-          "size: 1})",
-          "MATCH (d:Person {id: 'D'})-[:MEMBER_OF]->() CREATE (d)-[:HAS_CASE]->(:Case {id: 'D1',"
-          " year: 2023, total_cost: 60000, policy_scope_cost: 55000, out_of_pocket: 30000})")
+    build(empty_store, MODEL, RATES)
+    # household H2: no category, 30000 out of pocket, 5000 of it out of catalogue
+    load_people(empty_store, [*PERSONS, {"id": "D", "household_id": "H2", "enrolled": False}],
+                [*CASES, ("D1", "D", 60000, 55000, 30000)])
     found = F.cliff_effect(empty_store, 20000, 2023)
     # H1 holds a category (A is 低保) so only H2; 25000 eligible: 70% -> 17500 paid, 80% -> 20000
     assert [ids(f) for f in found] == [["H2"]]
@@ -315,7 +322,8 @@ def test_shipped_models(loaded_store: Store) -> None:
 def test_cli_gaps_and_islands_json(empty_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from medgraph.cli import main
 
-    build(empty_store, NET, CASES)
+    build(empty_store, NET, MODEL)
+    load_people(empty_store, PERSONS, CASES)
     home = empty_store.settings.home
     monkeypatch.setenv("MEDGRAPH_HOME", str(home))
     runner = CliRunner()

@@ -36,6 +36,7 @@ def _counts(store: Store) -> dict[str, int]:
         "holds": _count(store, "()-[:HOLDS]->()"), "has_case": _count(store, "()-[:HAS_CASE]->()"),
         "settled_by": _count(store, "()-[:SETTLED_BY]->()"),
         "enrolled_in": _count(store, "()-[:ENROLLED_IN]->()"),
+        "burdens": _count(store, "(:Burden)"), "has_burden": _count(store, "()-[:HAS_BURDEN]->()"),
     }
 
 
@@ -58,12 +59,15 @@ def test_first_load_counts_and_second_load_changes_nothing(
         "holds": sum(len(p["certificates"]) for p in persons), "has_case": len(cases),
         "settled_by": len(cases),
         "enrolled_in": len(years) * sum(p["enrolled"] for p in persons),
+        "burdens": len({(c["person_id"], c["date"][:4]) for c in cases}),
+        "has_burden": len({(c["person_id"], c["date"][:4]) for c in cases}),
     }
     assert _counts(empty_store) == expected
     summary = plan.summary()
-    assert summary["nodes_created"] == expected["persons"] + expected["households"] + len(cases)
+    assert summary["nodes_created"] == sum(
+        expected[k] for k in ("persons", "households", "cases", "burdens"))
     assert summary["relationships_created"] == sum(
-        v for k, v in expected.items() if k not in ("persons", "households", "cases"))
+        v for k, v in expected.items() if k not in ("persons", "households", "cases", "burdens"))
 
     again = load_cases(empty_store, persons, cases, results, "mini")
     assert again.changes == 0
@@ -71,10 +75,38 @@ def test_first_load_counts_and_second_load_changes_nothing(
     # A changed case is an update, found by the comparison a re-load makes.
     cases[0] = {**cases[0], "total_cost": cases[0]["total_cost"] + 1}
     changed = load_cases(empty_store, persons, cases, results, "mini")
-    assert changed.summary()["nodes_updated"] == 1 and changed.changes == 1
+    # the case and its person's Burden of that year
+    assert changed.summary()["nodes_updated"] == 2 and changed.changes == 2
     case_id = cases[0]["id"]
     row = empty_store.read("MATCH (c:Case {id: $id}) RETURN c.total_cost AS t", {"id": case_id})
     assert row[0]["t"] == pytest.approx(cases[0]["total_cost"])
+
+
+def test_burdens_are_the_sums_of_the_cases(
+        empty_store: Store, city: tuple[list[dict], list[dict]]) -> None:
+    """Each Burden holds what the store's own cases add up to, for the person and household."""
+    persons, cases = city
+    load_model(empty_store, read_model(MINI))
+    load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini")
+    own = {(r["p"], r["y"]): r for r in empty_store.read(
+        "MATCH (p:Person)-[:HAS_CASE]->(c:Case) RETURN p.id AS p, c.year AS y, "
+        "sum(c.out_of_pocket) AS oop, count(c) AS n, sum(c.total_cost) AS t")}
+    home = {(r["h"], r["y"]): r for r in empty_store.read(
+        "MATCH (h:Household)<-[:MEMBER_OF]-(p:Person)-[:HAS_CASE]->(c:Case) "
+        "WITH h.id AS h, p.id AS p, c.year AS y, sum(c.out_of_pocket) AS oop "
+        "RETURN h, y, sum(oop) AS oop, max(oop) AS top, count(p) AS members")}
+    burdens = empty_store.read("MATCH (p:Person)-[:HAS_BURDEN]->(b:Burden) "
+                               "RETURN p.id AS p, properties(b) AS b")
+    assert len(burdens) == len(own)
+    for row in burdens:
+        b = row["b"]
+        mine, theirs = own[(row["p"], b["year"])], home[(b["household"], b["year"])]
+        assert (b["person"], b["cases"]) == (row["p"], mine["n"])
+        assert b["out_of_pocket"] == pytest.approx(mine["oop"])
+        assert b["total_cost"] == pytest.approx(mine["t"])
+        assert b["household_out_of_pocket"] == pytest.approx(theirs["oop"])
+        assert b["household_top"] == pytest.approx(theirs["top"])
+        assert b["household_members"] == theirs["members"]
 
 
 def test_load_into_a_store_with_case_data_of_other_persons(

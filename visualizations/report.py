@@ -152,11 +152,11 @@ def _kpis(store: Any, model: str, year: int | None, cites: _Citations) -> str:
 def report_html(store: Any, model: str | None = None, lang: str = "zh",
                 year: int | None = None, **_: Any) -> str:
     """The report as one HTML string, for `model` or for every model in the store."""
-    from medgraph.analysis.findings import gaps, islands, run
+    from medgraph.analysis.findings import gaps, islands, latest_case_year
 
     models = [model] if model else _models(store)
     if year is None:
-        year = run(store, "latest_case_year")[0]["year"]
+        year = latest_case_year(store)
     cites = _Citations()
     sections = []
     for name in models:
