@@ -50,7 +50,7 @@ from medgraph.graph.store import Store, StoreError, WriteTransaction
 from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean
 from medgraph.settlement import RuleSet, SettlementInput, as_records, settle_vectorised
 from medgraph.settlement.inputs import known_categories
-from medgraph.settlement.vectorised import settle_arrays
+from medgraph.settlement.vectorised import settle_payments
 
 TAG = "cases"
 
@@ -274,7 +274,7 @@ def load_settled(
     running it again. `progress` is called with the number of cases of each batch written.
     Returns the summed plan summaries (nodes_created, relationships_created, ...).
     """
-    paid = settle_arrays(inp, rules).payments_fen()
+    paid = settle_payments(inp, rules)
     categories = known_categories()
     _require(store, model,
              categories={categories[c] for c in np.unique(inp.cert_category).tolist()},

@@ -26,13 +26,13 @@ from medgraph.settlement.explain import results_to_json, summary
 from medgraph.settlement.inputs import SettlementInput, as_records, parse_input, read_input
 from medgraph.settlement.reference import settle_reference
 from medgraph.settlement.rules import SCHEMES, RuleSet, load_rules
-from medgraph.settlement.vectorised import Settled, settle_arrays, settle_vectorised
+from medgraph.settlement.vectorised import settle_payments, settle_vectorised
 
 ENGINES = ("vectorised", "reference")
 
-__all__ = ["ENGINES", "SCHEMES", "RuleSet", "Settled", "SettlementInput", "as_records",
-           "load_rules", "parse_input", "read_input", "results_to_json", "settle",
-           "settle_arrays", "settle_reference", "settle_vectorised", "summary"]
+__all__ = ["ENGINES", "SCHEMES", "RuleSet", "SettlementInput", "as_records", "load_rules",
+           "parse_input", "read_input", "results_to_json", "settle", "settle_payments",
+           "settle_reference", "settle_vectorised", "summary"]
 
 
 def settle(inp: SettlementInput, rules: RuleSet | str | Path,
