@@ -1,10 +1,18 @@
 """The accountability trace of one case: who funds, certifies, pays and supervises it.
 
-It runs the named query `queries/trace_case.cypher` and returns its sections
-under the JSON keys the CLI and the API share: `case`, `payments`, `funds`,
-`certifies`, `pays`, `supervises`. Every row of the last four carries the
-citation (`source`, `locator`, `quote`, `assumption`, `note`) of the relation
-it rests on, and a one-line `citation` for people.
+The named query `queries/trace_case.cypher` answers it in one statement, for
+analysts. `trace_case` here gives the same answer (tests/test_trace_kpi.py
+checks it) from two: `case_facts`, what the case itself says, and
+`scheme_accountability`, who funds, pays, supervises and certifies around the
+schemes that paid it. The second depends only on those schemes, their models
+and the categories held, which a city's cases share by the thousand, so a
+server keeps its answers in an `AccountabilityCache`: a lookup then costs the
+store one small read instead of a walk through the institutional model.
+
+Sections come under the JSON keys the CLI and the API share: `case`,
+`payments`, `funds`, `certifies`, `pays`, `supervises`. Every row of the last
+four carries the citation (`source`, `locator`, `quote`, `assumption`, `note`)
+of the relation it rests on, and a one-line `citation` for people.
 
 >>> trace = trace_case(store, "C000001")                 # doctest: +SKIP
 >>> sorted(trace)                                          # doctest: +SKIP
@@ -13,6 +21,9 @@ it rests on, and a one-line `citation` for people.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from medgraph.graph.store import Store
@@ -42,19 +53,74 @@ def citation(row: dict[str, Any]) -> str:
     return f"{where} 「{row['quote']}」" if row.get("quote") else where
 
 
-def trace_case(store: Store, case_id: str) -> dict[str, Any]:
-    rows = store.read(load_query("trace_case").text, {"case_id": case_id})
+class AccountabilityCache:
+    """Answers of `scheme_accountability`, kept for `ttl` seconds.
+
+    The model they come from changes only when a model is loaded. A load made through the
+    same Store empties the cache at once (its `writes` count moves on); a load made by
+    another process is seen after at most `ttl` seconds.
+
+    >>> cache = AccountabilityCache(ttl=10)
+    >>> cache.get(store, ("s",), ("m",), ())                   # doctest: +SKIP
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._answers: dict[tuple, tuple[float, int, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, schemes: tuple[str, ...], models: tuple[str, ...],
+            categories: tuple[str, ...]) -> dict[str, Any]:
+        key = (id(store), schemes, models, categories)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._answers.get(key)
+        if hit and now - hit[0] < self.ttl and hit[1] == store.writes:
+            return hit[2]
+        answer = scheme_accountability(store, schemes, models, categories)
+        with self._lock:
+            if len(self._answers) >= self.size:
+                self._answers.clear()
+            self._answers[key] = (now, store.writes, answer)
+        return answer
+
+
+def scheme_accountability(store: Store, schemes: Iterable[str], models: Iterable[str],
+                          categories: Iterable[str]) -> dict[str, Any]:
+    """Funds, certifiers, pays and supervises around these schemes (the named query)."""
+    rows = store.read(load_query("scheme_accountability").text, {
+        "schemes": list(schemes), "models": list(models), "categories": list(categories)})
+    return rows[0]
+
+
+def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = None
+               ) -> dict[str, Any]:
+    """The trace of one case; CaseNotFound when no case has the id."""
+    rows = store.read(load_query("case_facts").text, {"case_id": case_id})
     if not rows:
         raise CaseNotFound(f"no case with id {case_id!r}")
     row = rows[0]
+    key = (tuple(sorted(row["schemes"])), tuple(sorted(row["models"])),
+           tuple(sorted({h["category_code"] for h in row["held"]})))
+    around = cache.get(store, *key) if cache else scheme_accountability(store, *key)
     trace: dict[str, Any] = {
         "case": {**row["details"], "person_id": row["person_id"],
-                 "household_id": row["household_id"]}
+                 "household_id": row["household_id"]},
+        "payments": [p for p in row["payments"] if p is not None],
     }
-    for section in SECTIONS:
-        items = [item for item in row[section] if item is not None]
-        if section != "payments":
-            for item in items:
-                item["citation"] = citation(item)
-        trace[section] = items
+    certifiers: dict[str, list[dict[str, Any]]] = {}
+    for cert in around["certifiers"]:
+        certifiers.setdefault(cert["category_code"], []).append(cert)
+    trace["funds"] = [dict(item) for item in around["funds"]]
+    trace["certifies"] = [
+        {**held, "certificate_zh": cert.get("certificate_zh") or held["certificate_zh"],
+         **{k: cert.get(k) for k in ("agency_id", "agency_zh", "source", "locator", "quote",
+                                     "assumption", "note")}}
+        for held in row["held"]
+        for cert in certifiers.get(held["category_code"]) or [{}]]
+    trace["pays"] = [dict(item) for item in around["pays"]]
+    trace["supervises"] = [dict(item) for item in around["supervises"]]
+    for section in SECTIONS[1:]:
+        for item in trace[section]:
+            item["citation"] = citation(item)
     return trace

@@ -10,12 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
-from medgraph.analysis.trace import trace_case
+from medgraph.analysis.trace import AccountabilityCache, trace_case
 from medgraph.api.common import jsonable
 from medgraph.api.deps import AnalystKey, AuditDep, ReaderKey, Stopwatch, StoreDep
 from medgraph.api.errors import not_found
 
 router = APIRouter()
+# Who funds, pays, supervises and certifies around a set of schemes, shared by every case they
+# paid: kept for 10 s, and dropped at once when this server loads a model.
+ACCOUNTABILITY = AccountabilityCache(ttl=10.0)
 
 PERSON = """
 MATCH (p:Person {id: $id})
@@ -51,7 +54,7 @@ def accountability(*, case_id: str = Path(..., max_length=300),
                    key: ReaderKey,
                    store: StoreDep) -> dict[str, Any]:
     """The same content as `medgraph trace CASE_ID --format json`."""
-    trace = jsonable(trace_case(store, case_id))
+    trace = jsonable(trace_case(store, case_id, ACCOUNTABILITY))
     if not key.allows("analyst"):
         trace["case"]["person_id"] = trace["case"]["household_id"] = None
         trace["redacted"] = ["case.person_id", "case.household_id"]

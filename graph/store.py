@@ -145,6 +145,9 @@ class Store:
         self.driver = driver
         self.settings = settings
         self.database = settings.database
+        # Write transactions committed through this Store: a cache of answers read from the
+        # store (analysis.trace.AccountabilityCache) knows from it that they may be stale.
+        self.writes = 0
 
     def __enter__(self) -> Store:
         return self
@@ -256,6 +259,7 @@ class Store:
             try:
                 yield WriteTransaction(tx)
                 tx.commit()
+                self.writes += 1
             except ClientError as exc:
                 if not tx.closed():
                     tx.rollback()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from medgraph.analysis.kpi import kpis
-from medgraph.analysis.trace import CaseNotFound, trace_case
+from medgraph.analysis.trace import AccountabilityCache, CaseNotFound, trace_case
 from medgraph.graph.store import Store
 from medgraph.loaders.cases import load_cases
 from medgraph.loaders.model import load_model, read_model
@@ -84,6 +84,32 @@ def test_trace_answers_the_four_questions(mini_city: Store) -> None:
         ("mini.medical_security", "mini.insurance_fund"), ("mini.health", "mini.hospital")}
     explanation = next(p for p in trace["payments"] if p["scheme_code"] == "medical_assistance")
     assert json.loads(explanation["explanation"])["base"] == 30000
+
+
+def test_trace_is_what_the_single_named_query_answers(mini_city: Store) -> None:
+    """trace_case (two queries, the model half cacheable) answers what trace_case.cypher does."""
+    from medgraph.queries import load_query
+
+    cache = AccountabilityCache()
+    for case_id in ("C1", "C2", "C3"):
+        [row] = mini_city.read(load_query("trace_case").text, {"case_id": case_id})
+        trace = trace_case(mini_city, case_id)
+        assert trace["case"] == {**row["details"], "person_id": row["person_id"],
+                                 "household_id": row["household_id"]}
+        for section in ("payments", "funds", "certifies", "pays", "supervises"):
+            expected = [item for item in row[section] if item is not None]
+            assert [{k: v for k, v in item.items() if k != "citation"}
+                    for item in trace[section]] == expected, section
+        assert trace_case(mini_city, case_id, cache) == trace
+
+
+def test_cached_model_half_is_dropped_when_the_store_is_written(mini_city: Store) -> None:
+    cache = AccountabilityCache(ttl=3600)
+    before = trace_case(mini_city, "C1", cache)
+    mini_city.write("MATCH (a:Agency {id: 'mini.health'})-[s:SUPERVISES]->() DELETE s")
+    after = trace_case(mini_city, "C1", cache)
+    assert "mini.health" in {s["agency_id"] for s in before["supervises"]}
+    assert "mini.health" not in {s["agency_id"] for s in after["supervises"]}
 
 
 def test_trace_of_unknown_case(mini_city: Store) -> None:
