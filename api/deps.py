@@ -1,7 +1,9 @@
 """What every endpoint depends on: the one store of the process, the caller's key, the audit log.
 
 Endpoints are plain `def` functions, so FastAPI runs them in its threadpool; they share one
-`Store` (the neo4j driver is thread-safe and pools its connections).
+`Store` (the neo4j driver is thread-safe and pools its connections). The dependencies here are
+`async def`: they do not block (once the store is connected), and a plain `def` dependency
+costs every request a trip through the threadpool.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from medgraph.api.errors import ApiError
@@ -63,11 +66,14 @@ class StoreHolder:
         self.reset()
 
 
-def get_store(request: Request) -> Store:
-    return request.app.state.stores.get()
+async def get_store(request: Request) -> Store:
+    holder: StoreHolder = request.app.state.stores
+    if holder._store is not None:
+        return holder._store
+    return await run_in_threadpool(holder.get)  # connecting blocks
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
@@ -77,7 +83,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
 bearer = HTTPBearer(auto_error=False, description="the same key as a bearer token")
 
 
-def caller(
+async def caller(
     request: Request,
     header_key: Annotated[str | None, Depends(api_key_header)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -100,7 +106,7 @@ def caller(
 def require(role: str) -> Any:
     """A dependency that admits keys whose role includes `role`, else answers 403."""
 
-    def check(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
+    async def check(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
         if not key.allows(role):
             raise ApiError(403, "forbidden",
                            f"this endpoint needs the {role} role; the key {key.name!r} is "
@@ -136,7 +142,7 @@ class AuditLog:
                 out.write(line)
 
 
-def get_audit(request: Request) -> AuditLog:
+async def get_audit(request: Request) -> AuditLog:
     return request.app.state.audit
 
 

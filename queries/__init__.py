@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 
@@ -60,8 +61,11 @@ def list_queries() -> list[NamedQuery]:
     ]
 
 
+@functools.cache
 def load_query(name: str) -> NamedQuery:
-    """The named query `name`; KeyError naming the known ones if there is none."""
+    """The named query `name`; KeyError naming the known ones if there is none.
+
+    Read once per process: the API runs the same few queries for every request."""
     path = resources.files("medgraph.queries").joinpath(f"{name}.cypher")
     if not path.is_file():
         known = ", ".join(q.name for q in list_queries())
