@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -318,21 +317,13 @@ def load_settled(
         return len(case_rows), plan, fresh
 
     totals: Counter[str] = Counter()
-    # The next batch is settled and planned in a second thread while the store writes this
-    # one: the store is busy writing most of the time, and otherwise waited for the plan.
-    batches = household_batches(inp, cases_per_transaction)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgraph-plan") as ahead:
-        first = next(batches, None)
-        coming = ahead.submit(prepare, first) if first is not None else None
-        while coming is not None:
-            count, plan, fresh = coming.result()
-            following = next(batches, None)
-            coming = ahead.submit(prepare, following) if following is not None else None
-            if not dry_run:
-                write_cases(store, plan, fresh, rows_per_statement)
-            totals.update(plan.summary())
-            if progress is not None:
-                progress(count)
+    for persons in household_batches(inp, cases_per_transaction):
+        count, plan, fresh = prepare(persons)
+        if not dry_run:
+            write_cases(store, plan, fresh, rows_per_statement)
+        totals.update(plan.summary())
+        if progress is not None:
+            progress(count)
     return totals
 
 
