@@ -227,46 +227,21 @@ def load_cases(
     Refused (StoreError) when the schemes or categories the cases point to are not in the
     store: the model must be loaded first, or the relationships would silently be missing.
     """
-    plan, fresh = plan_cases(store, persons, cases, results, model, first_load=first_load,
-                             years=years)
-    if not dry_run:
-        write_cases(store, plan, fresh, batch_size, progress)
-    return plan
-
-
-def plan_cases(
-    store: Store,
-    persons: list[dict[str, Any]],
-    cases: list[dict[str, Any]],
-    results: list[dict[str, Any]],
-    model: str,
-    *,
-    first_load: bool | None = None,
-    years: Iterable[int] | None = None,
-) -> tuple[Plan, bool]:
-    """What a load would write, and whether it is all new (written with CREATE)."""
     require_targets(store, persons, results, model)
     nodes, edges = case_graph(persons, cases, results, model, years)
     if first_load is None:
         first_load = not case_data_in_store(store)
     fresh = first_load and _unique(nodes, edges)
     plan = Plan(create_nodes=nodes, create_edges=edges) if fresh else _diff(store, nodes, edges)
-    return plan, fresh
+    if not dry_run and plan.changes:
+        def write(tx: WriteTransaction) -> None:
+            if fresh:
+                _create_all(tx, plan, batch_size, progress or (lambda n: None))
+            else:
+                apply_plan(tx, plan, batch_size=batch_size, progress=progress)
 
-
-def write_cases(store: Store, plan: Plan, fresh: bool, batch_size: int = 5000,
-                progress: Callable[[int], None] | None = None) -> None:
-    """Write a plan of plan_cases in one transaction (nothing when it changes nothing)."""
-    if not plan.changes:
-        return
-
-    def write(tx: WriteTransaction) -> None:
-        if fresh:
-            _create_all(tx, plan, batch_size, progress or (lambda n: None))
-        else:
-            apply_plan(tx, plan, batch_size=batch_size, progress=progress)
-
-    store.write_transaction(write)
+        store.write_transaction(write)
+    return plan
 
 
 # Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
@@ -308,22 +283,16 @@ def load_settled(
     days = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     years = sorted((np.unique(days) + 1970).tolist())  # enrolment spans the whole input
     first_load = not case_data_in_store(store)
-
-    def prepare(persons: np.ndarray) -> tuple[int, Plan, bool]:
-        batch = inp.subset(persons)
-        person_rows, case_rows = as_records(batch)
-        plan, fresh = plan_cases(store, person_rows, case_rows, settle_vectorised(batch, rules),
-                                 model, first_load=first_load, years=years)
-        return len(case_rows), plan, fresh
-
     totals: Counter[str] = Counter()
     for persons in household_batches(inp, cases_per_transaction):
-        count, plan, fresh = prepare(persons)
-        if not dry_run:
-            write_cases(store, plan, fresh, rows_per_statement)
+        batch = inp.subset(persons)
+        results = settle_vectorised(batch, rules)
+        person_rows, case_rows = as_records(batch)
+        plan = load_cases(store, person_rows, case_rows, results, model, dry_run=dry_run,
+                          first_load=first_load, years=years, batch_size=rows_per_statement)
         totals.update(plan.summary())
         if progress is not None:
-            progress(count)
+            progress(len(case_rows))
     return totals
 
 
