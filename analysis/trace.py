@@ -111,6 +111,7 @@ def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = N
     certifiers: dict[str, list[dict[str, Any]]] = {}
     for cert in around["certifiers"]:
         certifiers.setdefault(cert["category_code"], []).append(cert)
+    # copies: the rows of `around` may be a cache's, and each gets its citation below
     trace["funds"] = [dict(item) for item in around["funds"]]
     trace["certifies"] = [
         {**held, "certificate_zh": cert.get("certificate_zh") or held["certificate_zh"],

@@ -40,6 +40,10 @@ class StoreHolder:
         self._store: Store | None = None
         self._lock = threading.Lock()
 
+    def connected(self) -> Store | None:
+        """The store if connected, without waiting."""
+        return self._store
+
     def get(self) -> Store:
         store = self._store
         if store is not None:
@@ -68,9 +72,7 @@ class StoreHolder:
 
 async def get_store(request: Request) -> Store:
     holder: StoreHolder = request.app.state.stores
-    if holder._store is not None:
-        return holder._store
-    return await run_in_threadpool(holder.get)  # connecting blocks
+    return holder.connected() or await run_in_threadpool(holder.get)  # connecting blocks
 
 
 async def get_settings(request: Request) -> ApiSettings:
