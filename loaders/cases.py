@@ -134,7 +134,7 @@ def band(fen: int) -> int:
     """The binary order of an amount: the bit length of its whole yuan (0 below one yuan).
 
     The embedded store answers `=` from an index but not `>`, so "above a line" is asked as
-    "in one of the bands from the line's up, then above the line" (queries/*burden*.cypher).
+    "in one of the bands from the line's up, then above the line" (the warning-line queries).
 
     >>> band(1999_99), band(2000_00), band(20000_00), band(50)
     (11, 11, 15, 0)

@@ -405,9 +405,9 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
            from_json: bool) -> np.ndarray:
     """Yuan to fen, rounded to the nearest fen; NOT_GIVEN for an empty optional value."""
     if _is_arrow(col):
-        fen = _arrow_money(col, optional)
-        if fen is not None:
-            return fen
+        parsed = _arrow_yuan(col, optional)
+        if parsed is not None and _in_range(parsed[0]).all():
+            return _to_fen(*parsed, optional=optional)
         col = col.to_pylist()
     values = list(col)
     given = np.ones(len(values), dtype=bool)
@@ -425,8 +425,7 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
                              for v in values):
             raise ValueError
         yuan = np.array(values, dtype=np.float64)
-        # Up to a billion yuan: rate (ppm) x amount (fen) stays well inside int64.
-        finite = np.isfinite(yuan) & (yuan >= 0) & (yuan <= MAX_YUAN)
+        finite = _in_range(yuan)
         if not finite.all():
             bad = int(np.argmin(finite))
     except (ValueError, TypeError):
@@ -441,12 +440,22 @@ def _money(col: Sequence[Any], locate: Locate, name: str, *, optional: bool = Fa
     if bad is not None:
         raise _fail(locate, bad, name, f"expected an amount in yuan, not negative, got "
                     f"{list(col)[bad]!r}")
+    return _to_fen(yuan, given, optional=optional)
+
+
+def _in_range(yuan: np.ndarray) -> np.ndarray:
+    # Up to a billion yuan: rate (ppm) x amount (fen) stays well inside int64.
+    return np.isfinite(yuan) & (yuan >= 0) & (yuan <= MAX_YUAN)
+
+
+def _to_fen(yuan: np.ndarray, given: np.ndarray, *, optional: bool) -> np.ndarray:
     fen = np.rint(yuan * 100).astype(np.int64)
     return np.where(given, fen, NOT_GIVEN) if optional else fen
 
 
-def _arrow_money(col: Any, optional: bool) -> np.ndarray | None:
-    """_money over an Arrow text column; None where the Python code must decide."""
+def _arrow_yuan(col: Any, optional: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """The amounts of an Arrow text column and which are given; None where the Python code
+    must decide (an empty required value, or a text Arrow does not read as a number)."""
     empty = pc.equal(col, "")
     if not optional and pc.any(empty).as_py():
         return None
@@ -455,11 +464,7 @@ def _arrow_money(col: Any, optional: bool) -> np.ndarray | None:
                           dtype=np.float64)
     except pa.ArrowInvalid:
         return None
-    if not (np.isfinite(yuan) & (yuan >= 0) & (yuan <= MAX_YUAN)).all():
-        return None
-    fen = np.rint(yuan * 100).astype(np.int64)
-    return np.where(np.asarray(empty.to_numpy(zero_copy_only=False)), NOT_GIVEN, fen) if (
-        optional) else fen
+    return yuan, ~np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
