@@ -90,8 +90,9 @@ def step_settle(ctx: dict[str, Any]) -> dict[str, Any]:
                end_to_end_columns_cases_per_s=rate(cases, read["seconds"] + columns["seconds"]),
                dicts_cases=dict_cases, dicts_s=vec["seconds"],
                vectorised_cases_per_s=rate(dict_cases, vec["seconds"]),
+               # the whole city's dicts at the rate measured on the part
                end_to_end_cases_per_s=rate(
-                   cases, read["seconds"] + cases / max(rate(dict_cases, vec["seconds"]), 1)))
+                   cases, read["seconds"] + vec["seconds"] * cases / max(dict_cases, 1)))
     small = settlement.read_input(ctx["small_city"])
     ref: dict[str, Any] = {}
     with timed(ref):
