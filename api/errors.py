@@ -7,7 +7,9 @@
 | 404 | `not_found` | no entity, case, model or route with this id |
 | 413 | `body_too_large` | the request body passes the size limit |
 | 422 | `invalid_input` / `cypher_error` | bad parameters or body; Cypher the store rejects |
-| 503 | `store_unavailable` / `not_available` | the store is down or restarting; a part not built |
+| 429 | `too_many_queries` | too many analyst queries run (in all or for the key) |
+| 503 | `store_unavailable` | the store is down or restarting |
+| 503 | `not_available` / `keys_unavailable` | a part not built; the keys file is unreadable |
 | 504 | `query_timeout` | a query ran past its time limit and was stopped |
 """
 
@@ -26,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from medgraph.analysis.trace import CaseNotFound
-from medgraph.graph.store import QueryError, QueryTimeout, StoreError, WriteRefused
+from medgraph.graph.store import QueryError, QueryTimeout, StoreBusy, StoreError, WriteRefused
 from medgraph.loaders.errors import InputError
 
 log = logging.getLogger("medgraph.api")
@@ -98,6 +100,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(QueryTimeout)
     def query_timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
         return _respond(504, "query_timeout", str(exc))
+
+    @app.exception_handler(StoreBusy)
+    def store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
+        return _respond(429, "too_many_queries", str(exc),
+                        {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> JSONResponse:

@@ -169,7 +169,7 @@ def query(statement: str | None, path: str | None, params: tuple[str, ...], writ
         if write:
             rows = store.write_transaction(lambda tx: tx.rows(text, values))
         else:
-            rows = store.read(text, _with_declared(text, values), timeout=timeout, limit=limit)
+            rows = store.query(text, _with_declared(text, values), timeout=timeout, limit=limit)
     echo(render(rows, fmt))
 
 

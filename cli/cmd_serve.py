@@ -7,6 +7,8 @@ medgraph serve --port 8000                  # then: curl -H "X-API-Key: KEY" ...
 
 from __future__ import annotations
 
+import copy
+
 import click
 
 from medgraph.output import FORMATS, render
@@ -36,9 +38,13 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
     if not settings.keys_file.exists():
         click.echo(f"medgraph: no API keys yet ({settings.keys_file}); every request will be "
                    "refused until `medgraph api-key add NAME --role reader` makes one", err=True)
-    # Access logs name method, path and status; a key travels in a header and is never logged.
+    # Access logs name method, path and status; a key travels in a header and is never
+    # logged, and the query string is left out in case someone puts one there.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["filters"] = {"queryless": {"()": "medgraph.api.app.QuerylessAccessLog"}}
+    log_config["handlers"]["access"]["filters"] = ["queryless"]
     uvicorn.run("medgraph.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level)
+                workers=workers, log_level=log_level, log_config=log_config)
 
 
 @click.group("api-key")
