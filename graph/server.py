@@ -54,6 +54,7 @@ class ServerState:
     http_port: int
     home: str
     started_at: float
+    query_timeout_cap: float = 60.0  # seconds; the server stops any statement after it
 
     @property
     def uri(self) -> str:
@@ -161,6 +162,7 @@ class EmbeddedServer:
                 int(ports["-Darcadedb.server.httpIncomingPort"]),
                 str(self.home),
                 time.time(),
+                int(ports.get("-Darcadedb.command.timeout", "60000")) / 1000,
             )
         return None
 
@@ -251,7 +253,8 @@ class EmbeddedServer:
                 start_new_session=True,  # outlives the command that started it
                 umask=0o077,  # the database files, logs and config are the user's alone
             )
-        state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time())
+        state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time(),
+                            self.query_timeout_cap)
         self._write_state(state)
         ready = self._wait_ready(state, wait, proc)
         if ready is None:

@@ -29,6 +29,7 @@ Both reads run as that reader account, so neither can write whatever its text sa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import random
@@ -91,8 +92,8 @@ class Settings:
     query_timeout_cap: float
     reader_user: str | None = None
     reader_password: str | None = None
-    analyst_queries: int = 8
-    analyst_queries_per_caller: int = 2
+    analyst_queries: int = 2
+    analyst_queries_per_caller: int = 1
 
     @property
     def embedded(self) -> bool:
@@ -109,6 +110,18 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     home = env.get("MEDGRAPH_HOME") or platformdirs.user_data_dir("medgraph")
+    # The embedded server's cap follows the limit, and the limit the cap, unless both are set.
+    cap_set, timeout_set = "MEDGRAPH_QUERY_TIMEOUT_CAP" in env, "MEDGRAPH_QUERY_TIMEOUT" in env
+    cap = _seconds(env, "MEDGRAPH_QUERY_TIMEOUT_CAP", "60")
+    timeout = _seconds(env, "MEDGRAPH_QUERY_TIMEOUT", str(min(30.0, cap)))
+    if timeout > cap:
+        if cap_set and timeout_set:
+            raise StoreError(f"MEDGRAPH_QUERY_TIMEOUT={timeout:g} is above "
+                             f"MEDGRAPH_QUERY_TIMEOUT_CAP={cap:g}: no query could run so long")
+        cap = timeout
+    # Analyst queries at once: about one per core, so that the store keeps a share of the
+    # machine for everyone else's reads whatever analysts run.
+    analysts = _count(env, "MEDGRAPH_ANALYST_QUERIES", str(max(2, os.cpu_count() or 2)))
     return Settings(
         uri=env.get("MEDGRAPH_NEO4J_URI") or None,
         user=env.get("MEDGRAPH_NEO4J_USER", "neo4j"),
@@ -116,12 +129,13 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         database=env.get("MEDGRAPH_NEO4J_DATABASE", DATABASE),
         home=Path(home).expanduser(),
         heap=env.get("MEDGRAPH_STORE_HEAP", "1g"),
-        query_timeout=_seconds(env, "MEDGRAPH_QUERY_TIMEOUT", "30"),
-        query_timeout_cap=_seconds(env, "MEDGRAPH_QUERY_TIMEOUT_CAP", "60"),
+        query_timeout=timeout,
+        query_timeout_cap=cap,
         reader_user=env.get("MEDGRAPH_NEO4J_READER_USER") or None,
         reader_password=env.get("MEDGRAPH_NEO4J_READER_PASSWORD"),
-        analyst_queries=_count(env, "MEDGRAPH_ANALYST_QUERIES", "8"),
-        analyst_queries_per_caller=_count(env, "MEDGRAPH_ANALYST_QUERIES_PER_CALLER", "2"),
+        analyst_queries=analysts,
+        analyst_queries_per_caller=_count(env, "MEDGRAPH_ANALYST_QUERIES_PER_CALLER",
+                                          str(max(1, analysts // 2))),
     )
 
 
@@ -294,7 +308,8 @@ class Store:
         """
         reason = refusal(statement)
         if reason:
-            raise WriteRefused(f"read-only: {reason}; nothing was sent to the store")
+            raise WriteRefused(f"read-only: {reason}; it was not sent to the store and nothing "
+                                "was written")
         cap = self.settings.query_timeout_cap
         timeout = check_timeout(self.settings.query_timeout if timeout is None else timeout,
                                 cap)
@@ -323,10 +338,12 @@ class Store:
 
         worker = threading.Thread(target=run, daemon=True, name="medgraph-read")
         worker.start()
-        # Neo4j stops the transaction at its timeout and says so: wait a moment for that.
-        worker.join(timeout if self.settings.embedded else timeout + 2)
+        # Where the store stops the query at this limit (Neo4j, or the embedded store at its
+        # cap), wait a moment for it to say so; otherwise stop waiting at the limit.
+        server_stops = not self.settings.embedded or timeout >= self.settings.query_timeout_cap
+        worker.join(timeout + 2 if server_stops else timeout)
         if worker.is_alive():
-            if self.settings.embedded and timeout < self.settings.query_timeout_cap:
+            if not server_stops:
                 raise QueryTimeout(
                     f"the query ran past its time limit of {timeout:g} s; medgraph stopped "
                     f"waiting, and the embedded store stops it at its cap of "
@@ -472,6 +489,11 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
             raise StoreError(str(exc)) from None
         uri, auth = state.uri, (USER, server.password())
         reader_auth: tuple[str, str] | None = (READER, server.reader_password())
+        if state.query_timeout_cap != settings.query_timeout_cap:
+            # A server started by another process with another cap: its cap is what holds.
+            settings = dataclasses.replace(
+                settings, query_timeout_cap=state.query_timeout_cap,
+                query_timeout=min(settings.query_timeout, state.query_timeout_cap))
     else:
         uri, auth = settings.uri, (settings.user, settings.password or "")
         reader_auth = ((settings.reader_user, settings.reader_password or "")
