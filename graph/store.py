@@ -306,18 +306,27 @@ class Store:
         Raises WriteRefused (the check or the store refused it: nothing was written),
         QueryTimeout, StoreBusy (too many running), QueryError (the store rejected it).
         """
+        with self.admit(statement, params, caller=caller, timeout=timeout) as admitted:
+            return admitted.rows(limit)
+
+    def admit(self, statement: str, params: dict[str, Any] | None = None, *,
+              caller: str = "cli", timeout: float | None = None) -> AdmittedQuery:
+        """Check an analyst's query and take its place among the running ones, at once.
+
+        Nothing here waits on the store, so a server may call it on its event loop and
+        refuse (WriteRefused, QueryError, StoreBusy) without using a thread; the query runs
+        when `rows()` is called, in a `with` block that gives the place back if it never is.
+        """
         reason = refusal(statement)
         if reason:
             raise WriteRefused(f"read-only: {reason}; it was not sent to the store and nothing "
-                                "was written")
-        cap = self.settings.query_timeout_cap
+                               "was written")
         timeout = check_timeout(self.settings.query_timeout if timeout is None else timeout,
-                                cap)
+                                self.settings.query_timeout_cap)
         params = params or {}
         check_params(params)
         self.slots.take(caller)
-        return self._run_read(statement, params, timeout, limit,
-                              release=lambda: self.slots.give(caller))
+        return AdmittedQuery(self, statement, params, timeout, caller)
 
     def _run_read(self, statement: str, params: dict[str, Any], timeout: float,
                   limit: int | None, release: Callable[[], None] | None
@@ -427,6 +436,31 @@ class Store:
         with self.driver.session(database=self.database) as session:
             for statement in schema_statements():
                 session.run(statement).consume()
+
+
+class AdmittedQuery:
+    """An analyst query checked and holding its place; `rows()` runs it, once."""
+
+    def __init__(self, store: Store, statement: str, params: dict[str, Any], timeout: float,
+                 caller: str) -> None:
+        self.store, self.statement, self.params = store, statement, params
+        self.timeout, self.caller = timeout, caller
+        self._started = False
+
+    def __enter__(self) -> AdmittedQuery:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._started:  # never ran: its place is free again
+            self._started = True
+            self.store.slots.give(self.caller)
+
+    def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        if self._started:
+            raise RuntimeError("an admitted query runs once")
+        self._started = True
+        return self.store._run_read(self.statement, self.params, self.timeout, limit,
+                                    release=lambda: self.store.slots.give(self.caller))
 
 
 class WriteTransaction:
