@@ -112,6 +112,7 @@ async def caller(
         raise ApiError(401, "unauthenticated", "this API key is not valid (unknown or revoked)",
                        {"WWW-Authenticate": "Bearer"})
     request.state.key_name = key.name
+    request.state.key = key
     return key
 
 

@@ -56,6 +56,18 @@ def _respond(status: int, code: str, message: str,
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
+def _audited_action(path: str) -> str | None:
+    """The audit action of an analyst route (`/cypher`, `/persons/{id}`), else None.
+
+    >>> _audited_action("/api/v1/cypher"), _audited_action("/api/v1/persons/P1")
+    ('cypher', 'person')
+    """
+    parts = path.rstrip("/").split("/")
+    if parts[-1] == "cypher":
+        return "cypher"
+    return "person" if len(parts) >= 2 and parts[-2] == "persons" else None
+
+
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "body_too_large", 422: "invalid_input"}
 
@@ -83,7 +95,13 @@ def install(app: FastAPI) -> None:
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}"
                     for e in exc.errors()]
-        return _respond(422, "invalid_input", "; ".join(problems) or "invalid input")
+        message = "; ".join(problems) or "invalid input"
+        key = getattr(request.state, "key", None)
+        action = _audited_action(request.url.path)
+        if key is not None and action:  # an analyst call refused before its endpoint ran
+            request.app.state.audit.write(key, action, path=request.url.path, rows=0,
+                                          outcome=f"invalid_input: {message}")
+        return _respond(422, "invalid_input", message)
 
     @app.exception_handler(InputError)
     def input_error(request: Request, exc: InputError) -> JSONResponse:

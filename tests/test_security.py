@@ -222,6 +222,44 @@ def test_cli_query_never_changes_the_store(models: Store, before: dict, name: st
     assert fingerprint(models) == before
 
 
+@pytest.fixture(scope="module")
+def models_api(models: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`medgraph serve` on the store holding the shipped models, with one analyst key."""
+    work = tmp_path_factory.mktemp("models-api")
+    env = dict(os.environ, MEDGRAPH_HOME=str(models.settings.home),
+               MEDGRAPH_API_KEYS_FILE=str(work / "keys.json"),
+               MEDGRAPH_API_AUDIT_FILE=str(work / "audit.jsonl"))
+    made = medgraph(env, "api-key", "add", "attacker", "--role", "analyst")
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    server = start_server(env, port)
+    yield {"url": f"http://127.0.0.1:{port}/api/v1", "key": made.stdout.strip(),
+           "audit": work / "audit.jsonl"}
+    stop_server(server)
+
+
+@pytest.mark.parametrize(("name", "statement", "params"), BYPASSES, ids=[b[0] for b in BYPASSES])
+def test_api_cypher_never_changes_the_store(models: Store, models_api: dict, before: dict,
+                                            name: str, statement: str, params: dict) -> None:
+    audit: Path = models_api["audit"]
+    lines = len(audit.read_text().splitlines()) if audit.exists() else 0
+    response = httpx.post(models_api["url"] + "/cypher", timeout=60,
+                          headers={"X-API-Key": models_api["key"],
+                                   "Content-Type": "application/json"},
+                          content=json.dumps({"query": statement, "params": params,
+                                              "timeout": 20}, ensure_ascii=True))
+    if name.startswith("read:"):
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code in (200, 403, 422), response.text
+        if response.status_code == 200:
+            assert name.startswith("parameter"), f"{name} was answered: {response.text}"
+        else:
+            assert set(response.json()["error"]) == {"code", "message"}
+    assert fingerprint(models) == before
+    assert len(audit.read_text().splitlines()) == lines + 1  # every call, whatever happened
+
+
 # -- time limits and load -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
@@ -392,3 +430,13 @@ def test_store_errors_never_name_the_store_home(models: Store) -> None:
     with pytest.raises(StoreError) as refused:
         models.query("MATCH (n RETURN n")
     assert str(models.settings.home) not in str(refused.value)
+
+
+def test_a_type_made_a_moment_ago_is_still_read_only(empty_store: Store) -> None:
+    """A label the loader has just created is as closed to the reader as the old ones."""
+    for n in range(3):
+        label = f"Fresh{n}{int(time.time() * 1000)}"
+        empty_store.write(f"CREATE (:{label} {{id: 'loaded'}})")
+        with pytest.raises(WriteRefused):
+            empty_store._read(f"CREATE (:{label} {{id: 'analyst'}})", {}, 10, None)
+        assert empty_store.read(f"MATCH (n:{label}) RETURN n.id AS id") == [{"id": "loaded"}]
