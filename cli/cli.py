@@ -9,12 +9,15 @@ unexpected failure.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from medgraph.graph.server import ServerError
 from medgraph.graph.store import (
@@ -24,8 +27,12 @@ from medgraph.graph.store import (
     embedded_server,
     settings_from_env,
 )
-from medgraph.loaders.errors import InputError
+from medgraph.loaders.errors import InputError, InputErrors, LoadStopped
 from medgraph.output import FORMATS, render
+
+# The driver logs a lost connection at ERROR level, which Python prints on stderr when no
+# handler is set; the CLI says it in its own one line instead.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -42,15 +49,66 @@ class Refused(click.ClickException):
         click.echo(f"medgraph: {self.message}", err=True)
 
 
+class Failed(Refused):
+    """Exit 1 with one line on stderr: the store or medgraph itself failed, not the input."""
+
+    exit_code = 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "(no message)"
+
+
 class MedgraphGroup(click.Group):
-    """Turns the project's errors into the exit codes the CLI promises."""
+    """Turns every error into one line on stderr and the exit codes the CLI promises:
+    2 for refused input or arguments, 1 for a failure of the store or of medgraph. No
+    traceback reaches the user; MEDGRAPH_DEBUG=1 shows it for a report."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InputError, StoreError, ServerError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-            raise Refused(message) from None
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except LoadStopped as exc:
+            raise Failed(_one_line(str(exc))) from None
+        except InputErrors as exc:  # several bad records: one line each
+            raise Refused(str(exc)) from None
+        except (InputError, StoreError, ServerError) as exc:
+            raise Refused(_one_line(str(exc))) from None
+        except ClientError as exc:  # the store refused a statement
+            raise Refused(_one_line(exc.message or str(exc))) from None
+        except KeyError as exc:
+            raise Refused(_one_line(exc.args[0] if exc.args else str(exc))) from None
+        except (DriverError, Neo4jError) as exc:  # the store went away or failed
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            raise Failed(f"the store failed: {_one_line(message)}") from None
+        except OSError as exc:  # a file named on the command line
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Refused(f"{where}{exc.strerror or exc}") from None
+        except Exception as exc:
+            if os.environ.get("MEDGRAPH_DEBUG"):
+                raise
+            raise Failed(f"unexpected failure ({type(exc).__name__}: {_one_line(str(exc))}); "
+                         "MEDGRAPH_DEBUG=1 shows where") from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Click's usage errors as one line too (`medgraph: ...; see medgraph X --help`)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "medgraph"
+            click.echo(f"medgraph: {_one_line(exc.format_message())} (see {command} --help)",
+                       err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("medgraph: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(cls=MedgraphGroup)

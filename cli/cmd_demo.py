@@ -67,7 +67,7 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("settle", f"{len(results):,} cases, out of pocket {oop:,.2f} yuan -> {settled}",
              started)
 
-        totals = load_settled(store, inp, rules, MODEL)
+        totals = load_settled(store, inp, rules, MODEL, dataset="demo")
         _say("cases", _changes(dict(totals)), started)
 
         found = [f.to_dict() for f in gaps(store, model=MODEL)]
