@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from medgraph.output import FORMATS, render, to_json
@@ -56,9 +58,16 @@ def kpi(year: int, model: str, high_cost_line: float | None, warning_line: float
         fmt: str) -> None:
     """The targets of 杭政办函〔2022〕70号 measured on the case data for one year."""
     from medgraph.analysis import kpi as k
+    from medgraph.graph.known import require_case_model, require_year
     from medgraph.graph.store import connect
 
+    for option, value in (("--high-cost-line", high_cost_line), ("--warning-line", warning_line)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise click.BadParameter(f"{value!r}: give an amount in yuan above 0",
+                                     param_hint=f"'{option}'")
     with connect() as store:
+        require_year(store, year)
+        require_case_model(store, model)
         rows = k.kpis(store, year, model,
                       high_cost_line=high_cost_line or k.HIGH_COST_LINE,
                       warning_line=warning_line or k.WARNING_LINE)

@@ -27,7 +27,7 @@ def _say(step: str, detail: str, started: float) -> None:
 
 
 @click.command()
-@click.option("--persons", type=int, default=20_000, show_default=True,
+@click.option("--persons", type=click.IntRange(min=1), default=20_000, show_default=True,
               help="persons in the synthetic city")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
