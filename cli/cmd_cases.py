@@ -35,13 +35,14 @@ def trace(case_id: str, fmt: str) -> None:
         click.echo(f"case {case['id']}  person {case.get('person_id')}  "
                    f"household {case.get('household_id')}  date {case.get('date')}  "
                    f"total {case.get('total_cost')}  out of pocket {case.get('out_of_pocket')}")
+    if fmt == "csv":  # one table: a row per line of every section, the section named
+        columns = list(dict.fromkeys(c for cs in COLUMNS.values() for c in cs))
+        rows = [{"section": section, **r} for section in COLUMNS for r in result[section]]
+        click.echo(render(rows, "csv", columns=["section", *columns]), nl=False)
+        return
     for section, columns in COLUMNS.items():
-        rows = [{"section": section, **r} for r in result[section]]
-        if fmt == "table":
-            click.echo(f"\n{section.upper()}")
-            click.echo(render(rows, "table", columns=columns))
-        else:
-            click.echo(render(rows, "csv", columns=["section", *columns]), nl=False)
+        click.echo(f"\n{section.upper()}")
+        click.echo(render(result[section], "table", columns=columns))
 
 
 @click.command()

@@ -180,3 +180,16 @@ def test_cli_load_reports_changes_as_json(store_home: Path, loaded_store: Store)
     assert report[0]["model"] == "hangzhou"
     assert sum(v for k, v in report[0].items() if k.endswith(("created", "updated",
                                                               "deleted"))) == 0
+
+
+def test_every_data_folder_is_a_listed_package() -> None:
+    """A folder of data/ missing from pyproject's packages is left out of a wheel's package
+    list and makes setuptools warn at every install."""
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    folders = {f"medgraph.data.{p.name}" for p in (root / "data").iterdir()
+               if p.is_dir() and not p.name.startswith(("_", "."))}
+    assert folders <= set(config["packages"])
+    assert folders <= set(config["package-data"])
