@@ -14,7 +14,7 @@ Sections come under the JSON keys the CLI and the API share: `case`,
 four carries the citation (`source`, `locator`, `quote`, `assumption`, `note`)
 of the relation it rests on, and a one-line `citation` for people.
 
->>> trace = trace_case(store, "C000001")                 # doctest: +SKIP
+>>> trace = trace_case(store, "s1-C000001")                 # doctest: +SKIP
 >>> sorted(trace)                                          # doctest: +SKIP
 ['case', 'certifies', 'funds', 'pays', 'payments', 'supervises']
 """

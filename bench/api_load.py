@@ -7,7 +7,7 @@ model and one settled case, a reader key, and `medgraph serve` on a free port.
 \b
 python -m medgraph.bench.api_load                       # self-contained
 python -m medgraph.bench.api_load --workers 2 --seconds 10
-python -m medgraph.bench.api_load --url http://127.0.0.1:8000 --key mgk_... --case C000001
+python -m medgraph.bench.api_load --url http://127.0.0.1:8000 --key mgk_... --case s1-C000001
 """
 
 from __future__ import annotations

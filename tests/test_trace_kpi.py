@@ -198,3 +198,22 @@ def test_trace_on_the_hangzhou_model_follows_the_money_to_the_treasury(empty_sto
     assert "hangzhou.medical_security" in {p["agency_id"] for p in trace["pays"]
                                            if p["scheme_id"] == "hangzhou.medical_assistance"}
     assert all(f["citation"] for f in trace["funds"])
+
+
+def test_kpi_refuses_a_year_without_cases_and_a_model_the_cases_were_not_settled_with(
+        mini_city: Store) -> None:
+    """Once blanks, and 0 % enrolment with no word of why."""
+    env = dict(os.environ, MEDGRAPH_HOME=str(mini_city.settings.home))
+
+    def kpi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "medgraph", "kpi", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    no_cases = kpi("--year", "2019", "--model", "mini")
+    assert no_cases.returncode == 2
+    assert no_cases.stderr.strip() == ("medgraph: --year: unknown year 2019 (no case data "
+                                       "that year); known: 2024")
+    other = kpi("--year", "2024", "--model", "hangzhou")
+    assert other.returncode == 2 and "known: mini" in other.stderr
+    measured = kpi("--year", "2024", "--model", "mini", "--format", "json")
+    assert measured.returncode == 0, measured.stderr
