@@ -94,7 +94,7 @@ def own_server(workers: int) -> Iterator[tuple[str, str, str]]:
               "facility_level": "county"}],
             [{"id": "C1", "payments": {"basic_medical_insurance": 60000,
                                        "medical_assistance": 24000},
-              "out_of_pocket": 16000, "explanations": []}], "mini")
+              "out_of_pocket": 16000, "explanations": []}], "mini", dataset="api-load")
     key = subprocess.run([*MEDGRAPH, "api-key", "add", "bench", "--role", "reader"], env=env,
                          capture_output=True, text=True, check=True).stdout.strip()
     port = _free_port()

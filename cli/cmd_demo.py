@@ -67,7 +67,8 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("settle", f"{len(results):,} cases, out of pocket {oop:,.2f} yuan -> {settled}",
              started)
 
-        totals = load_settled(store, inp, rules, MODEL, dataset="demo")
+        # Named for the demo, not the folder: a demo run with another -o replaces its own city.
+        totals = load_settled(store, inp, rules, MODEL, dataset="demo", source="medgraph demo")
         _say("cases", _changes(dict(totals)), started)
 
         found = [f.to_dict() for f in gaps(store, model=MODEL)]

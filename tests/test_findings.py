@@ -95,7 +95,7 @@ def load_people(store: Store, persons: list[dict], cases: list[tuple]) -> None:
              "facility_level": "county"} for c, p, t, s, _ in cases]
     results = [{"id": c, "payments": {}, "out_of_pocket": o, "explanations": []}
                for c, _, _, _, o in cases]
-    load_cases(store, persons, rows, results, "t")
+    load_cases(store, persons, rows, results, "t", dataset="findings")
 
 
 def test_recipient_not_enrolled(empty_store: Store) -> None:

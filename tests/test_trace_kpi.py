@@ -55,7 +55,7 @@ RESULTS = [
 @pytest.fixture()
 def mini_city(empty_store: Store) -> Store:
     load_model(empty_store, read_model(MINI))
-    load_cases(empty_store, PERSONS, CASES, RESULTS, "mini")
+    load_cases(empty_store, PERSONS, CASES, RESULTS, "mini", dataset="mini")
     return empty_store
 
 
@@ -123,7 +123,7 @@ def test_trace_of_unknown_case(mini_city: Store) -> None:
 
 
 def test_case_load_is_idempotent(mini_city: Store) -> None:
-    plan = load_cases(mini_city, PERSONS, CASES, RESULTS, "mini")
+    plan = load_cases(mini_city, PERSONS, CASES, RESULTS, "mini", dataset="mini")
     assert plan.changes == 0
     counts = mini_city.read("MATCH (c:Case) RETURN count(c) AS n")
     assert counts == [{"n": 3}]
@@ -185,7 +185,7 @@ def test_trace_on_the_hangzhou_model_follows_the_money_to_the_treasury(empty_sto
     inp = settlement.parse_input({"persons": PERSONS[:1], "cases": CASES[:1]})
     results = settlement.settle(inp, settlement.load_rules("hangzhou"))
     persons, cases = settlement.as_records(inp)
-    load_cases(empty_store, persons, cases, results, "hangzhou")
+    load_cases(empty_store, persons, cases, results, "hangzhou", dataset="hz")
     trace = trace_case(empty_store, "C1")
     paid = {p["scheme_code"]: p["amount"] for p in trace["payments"]}
     assert paid["medical_assistance"] == results[0]["payments"]["medical_assistance"] > 0
