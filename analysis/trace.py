@@ -14,13 +14,14 @@ Sections come under the JSON keys the CLI and the API share: `case`,
 four carries the citation (`source`, `locator`, `quote`, `assumption`, `note`)
 of the relation it rests on, and a one-line `citation` for people.
 
->>> trace = trace_case(store, "C000001")                 # doctest: +SKIP
+>>> trace = trace_case(store, "s1-C000001")                 # doctest: +SKIP
 >>> sorted(trace)                                          # doctest: +SKIP
 ['case', 'certifies', 'funds', 'pays', 'payments', 'supervises']
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -93,6 +94,15 @@ def scheme_accountability(store: Store, schemes: Iterable[str], models: Iterable
     return rows[0]
 
 
+def _decoded(explanation: Any) -> Any:
+    if isinstance(explanation, str):
+        try:
+            return json.loads(explanation)
+        except ValueError:
+            return explanation
+    return explanation
+
+
 def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = None
                ) -> dict[str, Any]:
     """The trace of one case; CaseNotFound when no case has the id."""
@@ -106,7 +116,10 @@ def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = N
     trace: dict[str, Any] = {
         "case": {**row["details"], "person_id": row["person_id"],
                  "household_id": row["household_id"]},
-        "payments": [p for p in row["payments"] if p is not None],
+        # The store holds a payment's explanation as JSON text (a property cannot be a map);
+        # callers get the object, not JSON inside JSON.
+        "payments": [{**p, "explanation": _decoded(p.get("explanation"))}
+                     for p in row["payments"] if p is not None],
     }
     certifiers: dict[str, list[dict[str, Any]]] = {}
     for cert in around["certifiers"]:

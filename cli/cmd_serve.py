@@ -17,8 +17,8 @@ from medgraph.output import FORMATS, render
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on (0.0.0.0 to serve other machines)")
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--workers", type=int, default=1, show_default=True,
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="worker processes, each with its own connection to the store")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))

@@ -481,6 +481,17 @@ class WriteTransaction:
     def rows(self, statement: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return [r.data() for r in self._tx.run(statement, params or {})]
 
+    def rows_and_counters(self, statement: str, params: dict[str, Any] | None = None
+                          ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The rows of a statement and what it changed (`medgraph query --write`)."""
+        result = self._tx.run(statement, params or {})
+        rows = [r.data() for r in result]
+        c = result.consume().counters
+        return rows, {"nodes_created": c.nodes_created, "nodes_deleted": c.nodes_deleted,
+                      "relationships_created": c.relationships_created,
+                      "relationships_deleted": c.relationships_deleted,
+                      "properties_set": c.properties_set, "labels_added": c.labels_added}
+
     def batches(
         self, statement: str, rows: Iterable[dict[str, Any]], size: int = 5000
     ) -> None:

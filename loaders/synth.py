@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -458,8 +459,9 @@ _BOOL = np.array(["false", "true"], dtype=object)
 class _Text:
     """Turns the city's index columns into text, a slice at a time."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, prefix: str = "") -> None:
         self.city = city
+        self.prefix = prefix
         self.person_width = max(6, len(str(city.n_persons)))
         self.household_width = max(6, len(str(int(city.person_household.max()) + 1)))
         self.case_width = max(6, len(str(city.n_cases)))
@@ -471,7 +473,7 @@ class _Text:
         self.cents = np.array([f".{c:02d}" for c in range(100)], dtype=object)
 
     def ids(self, prefix: str, index: np.ndarray, width: int) -> list[str]:
-        return [f"{prefix}{i:0{width}d}" for i in (index + 1).tolist()]
+        return [f"{self.prefix}{prefix}{i:0{width}d}" for i in (index + 1).tolist()]
 
     def persons(self, index: np.ndarray) -> list[str]:
         return self.ids("P", index, self.person_width)
@@ -495,9 +497,9 @@ def _write_csv(path: Path, header: tuple[str, ...], n: int, columns) -> None:
             out.write("".join(",".join(row) + "\n" for row in rows))
 
 
-def write_csv(city: City, out: Path) -> list[Path]:
-    """persons.csv, certificates.csv and cases.csv in `out`."""
-    text = _Text(city)
+def write_csv(city: City, out: Path, prefix: str = "") -> list[Path]:
+    """persons.csv, certificates.csv and cases.csv in `out`; every id starts with `prefix`."""
+    text = _Text(city, prefix)
     out.mkdir(parents=True, exist_ok=True)
     persons, certificates, cases = (out / f for f in
                                     ("persons.csv", "certificates.csv", "cases.csv"))
@@ -531,9 +533,9 @@ def write_csv(city: City, out: Path) -> list[Path]:
     return [persons, certificates, cases]
 
 
-def records(city: City) -> tuple[list[dict], list[dict]]:
+def records(city: City, prefix: str = "") -> tuple[list[dict], list[dict]]:
     """Persons (each with its certificates) and cases as dicts, as in the JSON format."""
-    text = _Text(city)
+    text = _Text(city, prefix)
     certs: list[list[dict]] = [[] for _ in range(city.n_persons)]
     for person, category, start, end, illness in zip(
             city.cert_person.tolist(), [CATEGORIES[c] for c in city.cert_category.tolist()],
@@ -561,11 +563,11 @@ def records(city: City) -> tuple[list[dict], list[dict]]:
     return persons, cases
 
 
-def write_json(city: City, out: Path) -> list[Path]:
+def write_json(city: City, out: Path, prefix: str = "") -> list[Path]:
     """One file, city.json, in `out`: persons with their certificates, and cases."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "city.json"
-    persons, cases = records(city)
+    persons, cases = records(city, prefix)
     with path.open("w", encoding="utf-8") as handle:
         json.dump({"persons": persons, "cases": cases}, handle, ensure_ascii=False,
                   separators=(",", ":"))
@@ -573,11 +575,32 @@ def write_json(city: City, out: Path) -> list[Path]:
     return [path]
 
 
+PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,32}$")
+
+
+def id_prefix(seed: int, prefix: str | None = None) -> str:
+    """What every id of a city starts with: `prefix`, or the seed (`s7-P000001`), so that two
+    cities loaded side by side never share an id.
+
+    >>> id_prefix(7), id_prefix(7, "north-"), id_prefix(7, "")
+    ('s7-', 'north-', '')
+    """
+    if prefix is None:
+        return f"s{seed}-"
+    if not PREFIX.match(prefix):
+        raise InputError("--prefix", f"{prefix!r}: use at most 32 letters, digits, '_', '.' "
+                         "or '-'", field="prefix")
+    return prefix
+
+
 def write_city(out: Path | str, *, persons: int, seed: int,
-               years: tuple[int, int] = (2023, 2025), fmt: str = "csv") -> list[Path]:
-    """Generate a city and write it to the folder `out`; returns the files written."""
-    city = generate_city(persons, seed, years)
+               years: tuple[int, int] = (2023, 2025), fmt: str = "csv",
+               prefix: str | None = None) -> list[Path]:
+    """Generate a city and write it to the folder `out`; returns the files written.
+
+    Ids start with `prefix`, by default with the seed (id_prefix)."""
+    start = id_prefix(seed, prefix)
     writer = {"csv": write_csv, "json": write_json}.get(fmt)
     if writer is None:
         raise InputError("--format", f"{fmt!r} is not csv or json", field="format")
-    return writer(city, Path(out))
+    return writer(generate_city(persons, seed, years), Path(out), start)

@@ -50,6 +50,12 @@ PAID = ("basic_medical_insurance", "critical_illness_insurance")
 TRUE = frozenset({"true", "True", "TRUE", "1", "yes"})
 FALSE = frozenset({"false", "False", "FALSE", "0", "no"})
 MAX_YUAN = 1e9
+# What the store can hold and a person can be: ids and other texts of at most MAX_TEXT
+# characters of valid UTF-8 (no lone surrogates, which JSON can carry), birth years in
+# BIRTH_YEARS, dates from year 1 (0000-01-01 reads as a date in numpy, in no store).
+MAX_TEXT = 200
+BIRTH_YEARS = range(1880, 2101)
+FIRST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))
 NOT_GIVEN = -1  # in paid_*_fen: the case carries no payment of its own for the scheme
 
 # Where the bad value is: (file, line or None, field, what to say about the record).
@@ -135,6 +141,9 @@ def read_input(path: str | Path) -> SettlementInput:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"not valid JSON: {exc}",
                          line=getattr(exc, "lineno", None)) from None
+    except RecursionError:
+        raise InputError(str(path), "not valid input: JSON nested too deeply (the format is "
+                         "two levels of lists of objects)") from None
     return parse_input(obj, source=str(path))
 
 
@@ -174,7 +183,8 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
     def json_locate(table: str, records: list, where: Callable[[int], str]) -> Locate:
         def locate(i: int, name: str) -> tuple[str, int | None, str, str]:
             ident = records[i].get("id") if isinstance(records[i], dict) else None
-            return source, None, f"{where(i)}.{name}", f"{table} {ident!r}" if ident else table
+            return source, None, f"{where(i)}.{name}", f"{table} {_short(ident)}" if ident \
+                else table
         return locate
 
     def column(records: list[dict], name: str) -> list[Any]:
@@ -215,10 +225,11 @@ def _read_csv_folder(folder: Path) -> SettlementInput:
     for name, (required, optional) in CSV_FILES.items():
         path = folder / name
         if not path.is_file():
-            if name == "certificates.csv":  # nobody holds a certificate
-                tables[name] = ({c: [] for c in required}, _csv_locate(str(path), name))
-                continue
-            raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}")
+            # A missing certificates.csv is refused too: settling as if nobody held a
+            # certificate is not a guess to make silently; a file with only its header says so.
+            raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}"
+                             + (" (a certificates.csv with only its header line says nobody "
+                                "holds a certificate)" if name == "certificates.csv" else ""))
         tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path), name))
     inp = _build(str(folder), persons=tables["persons.csv"],
                  certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False)
@@ -245,7 +256,14 @@ def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]
         raise InputError(str(path), f"not UTF-8 text: {exc.reason}", line=1) from None
     if not header_line.strip():
         raise InputError(str(path), "empty file: no header", line=1)
-    header = [h.strip() for h in next(csv.reader([header_line]))]
+    if "\r" in header_line.rstrip("\r\n"):
+        raise InputError(str(path), "lines end in CR alone (classic Mac); save the file with "
+                         "LF or CRLF line endings", line=1)
+    header = [h.strip() for h in next(csv.reader([header_line.rstrip("\r\n")]))]
+    for k, name in enumerate(header):
+        if name in header[:k]:
+            raise InputError(str(path), f"column {name!r} appears twice in the header", line=1,
+                             field=name)
     for name in required:
         if name not in header:
             raise InputError(str(path), f"missing column {name!r}", line=1, field=name)
@@ -299,16 +317,40 @@ def _all_text(col: Sequence[Any]) -> bool:
 
 
 def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = True) -> list[Any]:
+    """Texts of at most MAX_TEXT characters of valid UTF-8 (None or "" where not required)."""
     out = list(_as_list(col))
-    if _all_text(out) and not (required and "" in out):
+    if _all_text(out) and not (required and "" in out) and _storable(out):
         return out
     for i, value in enumerate(out):
         if value is None or value == "":
             if required:
                 raise _fail(locate, i, name, "missing")
         elif not isinstance(value, str):
-            raise _fail(locate, i, name, f"expected text, got {value!r}")
+            raise _fail(locate, i, name, f"expected text, got {_short(value)}")
+        elif len(value) > MAX_TEXT:
+            raise _fail(locate, i, name, f"text of {len(value):,} characters; at most "
+                        f"{MAX_TEXT} are taken")
+        elif not _storable([value]):
+            raise _fail(locate, i, name, f"not valid UTF-8 text (it holds a lone surrogate): "
+                        f"{_short(value)}")
     return out
+
+
+def _storable(texts: list[Any]) -> bool:
+    """No text longer than MAX_TEXT, and all of them encodable as UTF-8 (checked at once)."""
+    strings = [t for t in texts if isinstance(t, str)]
+    if strings and max(map(len, strings)) > MAX_TEXT:
+        return False
+    try:
+        "".join(strings).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
 
 
 def _arrow_index(col: Any, values: list[str]) -> np.ndarray | None:
@@ -337,7 +379,7 @@ def _codes(col: Sequence[Any], choices: Sequence[str], locate: Locate, name: str
     except (KeyError, TypeError):
         for i, value in enumerate(col):
             if not isinstance(value, str) or value not in index:
-                raise _fail(locate, i, name, f"unknown code {value!r}; expected one of "
+                raise _fail(locate, i, name, f"unknown code {_short(value)}; expected one of "
                             f"{', '.join(choices)}") from None
         raise
 
@@ -364,13 +406,22 @@ def _bools(col: Sequence[Any], locate: Locate, name: str, default: bool | None =
         pass
     for i, value in enumerate(col):
         if type(value) not in (str, bool, type(None)) or value not in table:
-            raise _fail(locate, i, name, f"expected true or false, got {value!r}")
+            raise _fail(locate, i, name, f"expected true or false, got {_short(value)}")
     raise AssertionError("unreachable")
 
 
 def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
-    """YYYY-MM-DD text to day numbers, in one numpy conversion (row by row only to find the
-    bad one)."""
+    """YYYY-MM-DD text to day numbers, from 0001-01-01 on (row by row only to find the bad
+    one)."""
+    days = _day_numbers(col, locate, name)
+    if len(days) and int(days.min()) < FIRST_DAY:
+        i = int(np.argmin(days))
+        raise _fail(locate, i, name, f"expected a date from 0001-01-01 on, got "
+                    f"{_as_list(col)[i]!r}")
+    return days
+
+
+def _day_numbers(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
     if _is_arrow(col):
         if len(col) == 0:
             return np.zeros(0, dtype=np.int64)
@@ -397,7 +448,8 @@ def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
                 raise ValueError
             np.datetime64(value, "D")
         except ValueError:
-            raise _fail(locate, i, name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+            raise _fail(locate, i, name, f"expected a date YYYY-MM-DD, got {_short(value)}"
+                        ) from None
     raise AssertionError("unreachable")
 
 
@@ -476,7 +528,7 @@ def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
         seen: set[str] = set()
         for i, value in enumerate(ids):
             if value in seen:
-                raise _fail(locate, i, name, f"duplicate id {value!r}")
+                raise _fail(locate, i, name, f"duplicate id {_short(value)}")
             seen.add(value)
     return ids, index
 
@@ -492,8 +544,29 @@ def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) 
     except (KeyError, TypeError):
         for i, value in enumerate(col):
             if not isinstance(value, str) or value not in index:
-                raise _fail(locate, i, name, f"no person with id {value!r}") from None
+                raise _fail(locate, i, name, f"no person with id {_short(value)}") from None
         raise
+
+
+def _years(values: Sequence[Any], locate: Locate, *, from_json: bool) -> list[int | None]:
+    """Birth years: whole numbers in BIRTH_YEARS, or absent. JSON gives a number (not
+    1962.7, not true), CSV the digits (not 1990.5): both take the same years."""
+    out: list[int | None] = []
+    for i, value in enumerate(values):
+        if value is None or value == "":
+            out.append(None)
+            continue
+        if from_json:
+            year = value if type(value) is int else None
+        else:
+            text = value.strip() if isinstance(value, str) else ""
+            year = int(text) if text.isascii() and text.lstrip("-").isdigit() \
+                and len(text) <= 5 else None
+        if year is None or year not in BIRTH_YEARS:
+            raise _fail(locate, i, "birth_year", f"expected a year from {BIRTH_YEARS[0]} to "
+                        f"{BIRTH_YEARS[-1]}, got {_short(value)}")
+        out.append(year)
+    return out
 
 
 def _column(table: dict[str, Any], name: str, n: int) -> Any:
@@ -507,13 +580,7 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
     (p, p_at), (c, c_at), (k, k_at) = persons, certs, cases
     person_ids, person_index = _ids(p["id"], p_at, "id")
     n_persons = len(person_ids)
-    years = _as_list(_column(p, "birth_year", n_persons))
-    birth_year: list[int | None] = []
-    for i, value in enumerate(years):
-        try:
-            birth_year.append(None if value in (None, "") else int(value))
-        except (TypeError, ValueError):
-            raise _fail(p_at, i, "birth_year", f"expected a year, got {value!r}") from None
+    birth_year = _years(_as_list(_column(p, "birth_year", n_persons)), p_at, from_json=from_json)
     cert_from, cert_to = _days(c["valid_from"], c_at, "valid_from"), _days(c["valid_to"], c_at,
                                                                         "valid_to")
     if (cert_from > cert_to).any():

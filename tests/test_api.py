@@ -123,7 +123,7 @@ def api(_scratch: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
     assert validated.returncode == 0, validated.stderr
     loaded = medgraph(env, "load", "model", str(model))
     assert loaded.returncode == 0, loaded.stderr
-    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini")
+    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini", dataset="api")
     keys = {}
     for role in ("reader", "analyst", "admin"):
         made = medgraph(env, "api-key", "add", f"{role}-key", "--role", role)

@@ -449,7 +449,13 @@ def test_csv_with_quotes_and_without_certificates(tmp_path: Path) -> None:
     (folder / "cases.csv").write_text(
         "id,person_id,date,setting,total_cost,policy_scope_cost,referred,facility_level\r\n"
         "C1,P1,2024-03-10,inpatient,100000,50000,true,county\r\n", "utf-8")
-    inp = settlement.read_input(folder)          # no certificates.csv: nobody holds one
+    # A missing certificates.csv is refused, not read as "nobody holds one" ...
+    with pytest.raises(InputError, match="certificates.csv: missing.*only its header"):
+        settlement.read_input(folder)
+    # ... which a file with only its header says.
+    (folder / "certificates.csv").write_text(
+        "person_id,category,valid_from,valid_to,due_to_illness\n", "utf-8")
+    inp = settlement.read_input(folder)
     persons, cases = settlement.as_records(inp)
     assert persons[0]["household_id"] == "H1, village 3" and persons[0]["certificates"] == []
     assert cases[0]["total_cost"] == 100000.0
