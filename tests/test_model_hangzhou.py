@@ -115,10 +115,16 @@ def test_premium_subsidies(hangzhou: Store) -> None:
     basic = _rules(hangzhou, "hangzhou.basic_medical_insurance", "premium_subsidy")
     assert basic["children_in_distress"]["rate"] == 1.0
     assert not basic["children_in_distress"].get("assumption")
+    # 000 §3.1.1 1): 对特困人员给予全额资助，对其他对象给予定额资助 (an amount not given: no rate)
+    assert (basic["destitute"]["rate"], basic["destitute"]["locator"]) == (1.0, "§3.1.1 1)")
+    assert all(basic[c].get("rate") is None
+               for c in ("minimum_living", "severe_disability", "marginal_low_income"))
     huiminbao = _rules(hangzhou, "hangzhou.huiminbao", "premium_subsidy")
     assert set(huiminbao) == {"destitute", "minimum_living", "marginal_low_income"}
-    # "按其参加的基本医疗保险政府补贴标准": the same rate as the basic-insurance subsidy
-    assert all(huiminbao[c]["rate"] == basic[c]["rate"] for c in huiminbao)
+    # "按其参加的基本医疗保险政府补贴标准": the same rate as the basic-insurance subsidy, and
+    # a rate the text does not give outright is an assumption
+    assert all(huiminbao[c].get("rate") == basic[c].get("rate") for c in huiminbao)
+    assert all(r.get("assumption") for r in huiminbao.values() if r.get("rate"))
     payers = hangzhou.read(
         "MATCH (a:Agency)-[:FUNDS]->(r:BenefitRule {kind: 'premium_subsidy'}) "
         "WHERE r.category_code = 'children_in_distress' RETURN a.id AS id")

@@ -15,6 +15,7 @@ trigger are assumptions).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_settlement import FIXTURE, case, cert, person, settle, why
@@ -189,3 +190,74 @@ def test_two_schemes_in_one_place_of_the_order_are_refused(tmp_path: Path) -> No
     with pytest.raises(InputError) as refused:
         settlement.load_rules(_reordered(tmp_path, {"huiminbao": 3}))
     assert refused.value.field == "order" and "medical_assistance" in str(refused.value)
+
+
+@pytest.mark.parametrize(("bought", "payments", "out_of_pocket"), [
+    # huiminbao 0.6 x (36480 - 20000) = 9888; charity 0.5 x (26592 - 20000) = 3296
+    (True, {"huiminbao": 9888.0, "charity_assistance": 3296.0}, 23296.0),
+    # not bought: charity 0.5 x (36480 - 20000) = 8240
+    (False, {"charity_assistance": 8240.0}, 28240.0),
+])
+def test_huiminbao_pays_those_who_bought_it(bought: bool, payments: dict[str, float],
+                                            out_of_pocket: float) -> None:
+    """000 §3.2: 西湖益联保 is bought (开放投保，每人每年 150 元); basic insurance pays
+    0.8 x (80000 - 600) = 63520 and critical illness nothing (16480 left, below 20000)."""
+    result = hz([person("P1", huiminbao=bought)], [case("C1", 100000, 80000)])["C1"]
+    assert result["payments"] == {"basic_medical_insurance": 63520.0, **payments}
+    assert result["out_of_pocket"] == out_of_pocket
+
+
+def test_huiminbao_enrolment_defaults_to_not_bought() -> None:
+    inp = settlement.parse_input({"persons": [{"id": "P1", "household_id": "H1",
+                                               "enrolled": True}], "cases": []})
+    assert inp.huiminbao.tolist() == [False]
+
+
+def test_other_medical_aid_is_deducted_before_assistance() -> None:
+    """002 二(二): 扣除基本医疗保险、大病保险、其他医疗补助后的个人承担部分纳入医疗救助范围."""
+    item = case("C1", 20000, 20000, bmi=0, cii=0)
+    item["paid"]["other_medical_aid"] = 4000
+    result = hz([person("P1", cert("minimum_living"), huiminbao=False)], [item])["C1"]
+    # assistance 0.8 x (20000 - 4000) = 12800; 3200 left, below charity's line
+    assert result["payments"] == {"other_medical_aid": 4000.0, "medical_assistance": 12800.0}
+    assert why(result, "other_medical_aid")["given"] is True
+    assert settlement.as_records(settlement.parse_input(
+        {"persons": [person("P1")], "cases": [item]}))[1][0]["paid"]["other_medical_aid"] == 4000
+
+
+def _no_level(item: dict[str, Any]) -> dict[str, Any]:
+    del item["facility_level"]
+    return item
+
+
+def test_facility_level_required_only_where_a_rule_reads_it() -> None:
+    """Basic insurance pays by facility level (002 二(三) 差异化支付): a case must give the
+    level unless its insurance payments are given; medical assistance does not read it."""
+    given = _no_level(case("C1", 30000, 20000, bmi=8000, cii=2000))
+    result = hz([person("P1", cert("minimum_living"))], [given])["C1"]
+    assert result["payments"]["medical_assistance"] == 8000.0     # 0.8 x 10000
+    not_insured = _no_level(case("C2", 30000, 20000))
+    assert hz([person("P1", cert("minimum_living"), enrolled=False)],
+              [not_insured])["C2"]["payments"]["medical_assistance"] == 16000.0
+    computed = _no_level(case("C3", 30000, 20000))
+    inp = settlement.parse_input({"persons": [person("P1")], "cases": [given, computed]},
+                                 source="in.json")
+    with pytest.raises(InputError) as refused:
+        settlement.settle(inp, HANGZHOU)
+    assert refused.value.field == "cases[1].facility_level"
+    assert "hangzhou.rule.bmi_inpatient_village" in str(refused.value)
+
+
+def test_a_missing_facility_level_is_named_by_csv_line(tmp_path: Path) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    (folder / "persons.csv").write_text("id,household_id,enrolled\nP1,H1,true\n", "utf-8")
+    (folder / "cases.csv").write_text(
+        "id,person_id,date,setting,total_cost,policy_scope_cost,referred,facility_level\n"
+        "C1,P1,2024-03-10,inpatient,1000,800,true,county\n"
+        "C2,P1,2024-04-10,inpatient,1000,800,true,\n", "utf-8")
+    inp = settlement.read_input(folder)
+    with pytest.raises(InputError) as refused:
+        settlement.settle(inp, HANGZHOU, engine="reference")
+    assert refused.value.line == 3 and refused.value.field == "facility_level"
+    assert "cases.csv" in str(refused.value) and "bmi_inpatient" in str(refused.value)
