@@ -59,9 +59,17 @@ Locate = Callable[[int, str], tuple[str, int | None, str, str]]
 
 @cache
 def known_categories() -> tuple[str, ...]:
-    """The beneficiary category codes of the glossary (data/common/glossary.yaml)."""
-    raw = yaml.safe_load((data_dir() / "common" / "glossary.yaml").read_text("utf-8"))
-    return tuple(e["code"] for e in raw["entities"] if e.get("label") == "BeneficiaryCategory")
+    """The beneficiary category codes a certificate may name: those of the glossary
+    (data/common/glossary.yaml), then the document-specific ones the shipped models define
+    (namespaced, e.g. lingqiu.four_party_enrollees, the holders of Lingqiu's linkage card)."""
+    def codes(path: Path) -> list[str]:
+        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        return [e["code"] for e in raw.get("entities") or []
+                if e.get("label") == "BeneficiaryCategory" and e.get("code")]
+    glossary = codes(data_dir() / "common" / "glossary.yaml")
+    specific = {code for path in sorted(data_dir().glob("*/*.yaml"))
+                if path.parent.name != "common" for code in codes(path) if "." in code}
+    return (*glossary, *sorted(specific - set(glossary)))
 
 
 @dataclass

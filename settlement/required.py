@@ -26,6 +26,7 @@ def _level_rule(rules: RuleSet, scheme: str, setting: str) -> Rule | None:
 
 def check_required(inp: SettlementInput, rules: RuleSet) -> None:
     """Raise InputError for the first case lacking a field one of the model's rules reads."""
+    _check_given_basic(inp, rules)
     missing = np.flatnonzero(inp.case_level == NO_LEVEL)
     if len(missing) == 0:
         return
@@ -60,3 +61,25 @@ def check_required(inp: SettlementInput, rules: RuleSet) -> None:
             rule = by_level[category]
             raise inp.case_error(i, "facility_level", f"missing; rule {rule.id} of "
                                  f"medical_assistance reads it (it pays by facility level)")
+
+
+def _check_given_basic(inp: SettlementInput, rules: RuleSet) -> None:
+    """A model without basic-insurance rules (Lingqiu: 004 gives none) cannot compute what
+    basic insurance paid, yet its assistance pays on what basic insurance left (004 §3.3
+    在享受基本医疗保险待遇后): an insured recipient's case must give that payment."""
+    if "basic_medical_insurance" not in rules.order or rules.insurance.get(
+            "basic_medical_insurance") or not rules.ma_rates:
+        return
+    categories = known_categories()
+    recipient = np.zeros(len(inp.person_ids), dtype=bool)
+    held = np.isin(inp.cert_category, [k for k, c in enumerate(categories)
+                                       if c in rules.ma_rates])
+    recipient[inp.cert_person[held]] = True
+    lacking = np.flatnonzero(recipient[inp.case_person] & inp.enrolled[inp.case_person]
+                             & (inp.paid_bmi_fen == NOT_GIVEN))
+    if len(lacking):
+        rule = next(r for rules_ in rules.ma_rates.values() for r in rules_)
+        raise inp.case_error(int(lacking[0]), "paid_basic_medical_insurance",
+                             f"missing; model {rules.model} has no basic-insurance rule to "
+                             f"compute it, and rule {rule.id} pays on what basic insurance "
+                             "left")

@@ -220,6 +220,10 @@ def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
                 raise InputError(file, f"rule {rule.id} ({kind}) needs {name!r} (docs/rules.md)",
                                  line=line, field=name)
 
+    if rule.category is not None and rule.category not in rs.categories:
+        raise InputError(file, f"rule {rule.id}: category_code {rule.category!r} is no "
+                         "BeneficiaryCategory of the model", line=line, field="category_code")
+
     if kind == "insurance_reimbursement" and scheme in INSURANCE:
         need("rate", "base")
         rs.insurance.setdefault(scheme, []).append(rule)
