@@ -49,9 +49,12 @@ def citation(row: dict[str, Any]) -> str:
     if not row.get("source"):
         return ""
     where = f"{row['source']} {row.get('locator') or ''}".strip()
+    # another passage says otherwise: the statement is contested (queries/conflicts.cypher)
+    contested = f" [contested: {row['contested_by']}]" if row.get("contested_by") else ""
     if row.get("assumption"):
-        return f"{where} [assumption: {row.get('note') or 'not stated in the source'}]"
-    return f"{where} 「{row['quote']}」" if row.get("quote") else where
+        return (f"{where} [assumption: {row.get('note') or 'not stated in the source'}]"
+                f"{contested}")
+    return (f"{where} 「{row['quote']}」" if row.get("quote") else where) + contested
 
 
 class AccountabilityCache:
@@ -129,7 +132,7 @@ def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = N
     trace["certifies"] = [
         {**held, "certificate_zh": cert.get("certificate_zh") or held["certificate_zh"],
          **{k: cert.get(k) for k in ("agency_id", "agency_zh", "source", "locator", "quote",
-                                     "assumption", "note")}}
+                                     "assumption", "note", "contested_by")}}
         for held in row["held"]
         for cert in certifiers.get(held["category_code"]) or [{}]]
     trace["pays"] = [dict(item) for item in around["pays"]]

@@ -323,6 +323,7 @@ MODEL_CHECKS = (
     "scheme_without_supervisor",
     "category_without_certifier",
     "measure_without_responsible",
+    "conflicts",  # not a lack: where two passages disagree, listed so that no one misses them
 )
 
 

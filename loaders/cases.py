@@ -109,6 +109,10 @@ def case_graph(
         for year in _enrolled_years(person, span):
             edges.append(_edge("ENROLLED_IN", "Person", pid, "Scheme",
                                f"{model}.basic_medical_insurance", key=str(year), year=year))
+        if person.get("huiminbao"):  # bought huiminbao (000 §3.2 开放投保): the years of the data
+            for year in span:
+                edges.append(_edge("ENROLLED_IN", "Person", pid, "Scheme", f"{model}.huiminbao",
+                                   key=str(year), year=year))
     settled = {r["id"]: r for r in results}
     for case in cases:
         result = settled.get(case["id"], {})
@@ -342,7 +346,8 @@ def load_settled(
     _require(store, model,
              categories={categories[c] for c in np.unique(inp.cert_category).tolist()},
              schemes={f"{model}.{code}" for code, fen in paid.items() if fen.any()}
-             | ({f"{model}.basic_medical_insurance"} if inp.enrolled.any() else set()))
+             | ({f"{model}.basic_medical_insurance"} if inp.enrolled.any() else set())
+             | ({f"{model}.huiminbao"} if inp.huiminbao.any() else set()))
     days = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     years = sorted((np.unique(days) + 1970).tolist())  # enrolment spans the whole input
     first_load = not case_data_in_store(store)
@@ -442,6 +447,8 @@ def require_targets(
         wanted["BeneficiaryCategory"].update(c["category"] for c in person.get("certificates", []))
         if person.get("enrolled") or person.get("enrolled_years"):
             wanted["Scheme"].add(f"{model}.basic_medical_insurance")
+        if person.get("huiminbao"):
+            wanted["Scheme"].add(f"{model}.huiminbao")
     for result in results:
         wanted["Scheme"].update(f"{model}.{code}"
                                 for code, amount in (result.get("payments") or {}).items()

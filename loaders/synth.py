@@ -89,6 +89,13 @@ TEMPORARY_MONTHS = (3, 12)
 # not enrolled although 002 一 sets the target at 100 %.
 NOT_ENROLLED_SHARE = 0.03
 RECIPIENT_NOT_ENROLLED_SHARE = 0.001
+# Huiminbao (西湖益联保) is bought: 000 §3.2 开放投保, 150 yuan a person a year, open to those
+# in basic insurance. Share of the insured who buy it (assumption: no document gives the
+# take-up; city-sponsored products of this kind reached well under half of the insured in
+# their first years). The same share for recipients, whose premium the government pays
+# (002 二(四)): the documents do not say how many of them are signed up. Drawn from its own
+# generator, so the rest of the city is the same with or without it.
+HUIMINBAO_TAKE_UP = 0.4
 
 # -- Care -------------------------------------------------------------------------------------
 # Settled cases per person per year at age 0-14 / 15-44 / 45-64 / 65+ (assumption, about a
@@ -176,6 +183,7 @@ class City:
     case_level: np.ndarray  # index into LEVELS
     near_line_households: np.ndarray  # household indices (for docs and tests)
     multi_sick_households: np.ndarray
+    huiminbao: np.ndarray | None = None  # bool: bought huiminbao (HUIMINBAO_TAKE_UP)
 
     @property
     def n_persons(self) -> int:
@@ -384,6 +392,8 @@ def generate_city(persons: int, seed: int, years: tuple[int, int] = (2023, 2025)
         case_level=level, near_line_households=near_line, multi_sick_households=multi,
     )
     _ensure_hard_cases(city, rng, recipient, expired)
+    take_up = np.random.default_rng([seed, 14])
+    city.huiminbao = city.enrolled & (take_up.random(persons) < HUIMINBAO_TAKE_UP)
     order = np.lexsort((city.case_person, city.case_day))  # by date, then person
     for name in ("case_person", "case_day", "case_setting", "total_cents", "scope_cents",
                  "referred", "case_level"):
@@ -448,7 +458,7 @@ def _expired_with_later_care(city: City, holders: np.ndarray, ends: np.ndarray) 
 
 # -- Writing ----------------------------------------------------------------------------------
 CSV_CHUNK = 200_000  # rows turned into text at a time: bounds memory at a million persons
-PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year")
+PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year", "huiminbao")
 CERTIFICATE_COLUMNS = ("person_id", "category", "valid_from", "valid_to", "due_to_illness")
 CASE_COLUMNS = ("id", "person_id", "date", "setting", "total_cost", "policy_scope_cost",
                 "referred", "facility_level", "paid_basic_medical_insurance",
@@ -511,7 +521,8 @@ def write_csv(city: City, out: Path, prefix: str = "") -> list[Path]:
         index = np.arange(city.n_persons)[rows]
         return [text.persons(index), text.households(city.person_household[rows]),
                 _BOOL[city.enrolled[rows].astype(int)].tolist(),
-                city.birth_year[rows].astype(str).tolist()]
+                city.birth_year[rows].astype(str).tolist(),
+                _BOOL[city.huiminbao[rows].astype(int)].tolist()]
 
     def certificate_columns(rows: slice) -> list[list[str]]:
         return [text.persons(city.cert_person[rows]), categories[city.cert_category[rows]].tolist(),
@@ -545,10 +556,11 @@ def records(city: City, prefix: str = "") -> tuple[list[dict], list[dict]]:
                               "due_to_illness": illness})
     persons = [
         {"id": pid, "household_id": hid, "enrolled": enrolled, "birth_year": year,
-         "certificates": held}
-        for pid, hid, enrolled, year, held in zip(
+         "huiminbao": huiminbao, "certificates": held}
+        for pid, hid, enrolled, year, huiminbao, held in zip(
             text.persons(np.arange(city.n_persons)), text.households(city.person_household),
-            city.enrolled.tolist(), city.birth_year.tolist(), certs, strict=True)
+            city.enrolled.tolist(), city.birth_year.tolist(), city.huiminbao.tolist(), certs,
+            strict=True)
     ]
     cases = [
         {"id": cid, "person_id": pid, "date": date, "setting": SETTINGS[s],

@@ -252,7 +252,8 @@ def test_scheme_category_document_measure_detail(api: Api) -> None:
     measure = api.get("/measures/mini.measure.enrolment").json()
     assert sorted((r["id"], r["role"]) for r in measure["responsible"]) == [
         ("mini.civil_affairs", "joint"), ("mini.medical_security", "lead")]
-    assert api.get("/schemes", params={"model": "mini"}).json()["total"] == 2
+    # basic insurance, medical assistance and huiminbao
+    assert api.get("/schemes", params={"model": "mini"}).json()["total"] == 3
     assert [d["id"] for d in api.get("/documents").json()["items"]] == ["mini.doc"]
     assert [m["id"] for m in api.get("/measures", params={"q": "参保"}).json()["items"]] == [
         "mini.measure.enrolment"]

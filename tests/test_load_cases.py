@@ -58,7 +58,8 @@ def test_first_load_counts_and_second_load_changes_nothing(
         "cases": len(cases), "member_of": len(persons),
         "holds": sum(len(p["certificates"]) for p in persons), "has_case": len(cases),
         "settled_by": len(cases),
-        "enrolled_in": len(years) * sum(p["enrolled"] for p in persons),
+        # in basic insurance, and in huiminbao for those who bought it (000 §3.2 开放投保)
+        "enrolled_in": len(years) * sum(p["enrolled"] + p["huiminbao"] for p in persons),
         "burdens": len({(c["person_id"], c["date"][:4]) for c in cases}),
         "has_burden": len({(c["person_id"], c["date"][:4]) for c in cases}),
     }

@@ -66,7 +66,8 @@ def _read(store: Any, name: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def _cite(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props.get(k) for k in ("source", "locator", "quote", "assumption", "note")}
+    return {k: props.get(k) for k in ("source", "locator", "quote", "assumption", "note",
+                                      "contested_by")}
 
 
 def _add_node(g: nx.MultiDiGraph, props: dict[str, Any], label: str | None, lang: str,
