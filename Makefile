@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup browser lint bench
+.PHONY: demo test setup browser lint bench neo4j-up neo4j-down
 
 $(BIN)/medgraph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,12 @@ lint: setup
 
 bench: setup
 	$(BIN)/medgraph bench --scale 100k
+
+# A throwaway Neo4j 5 server (neo4j-test-server/, needs Java 17+ and Maven):
+#   eval "$$(make -s neo4j-up)"   starts it and points medgraph at it
+#   make neo4j-down               stops it and removes its data
+neo4j-up:
+	@neo4j-test-server/neo4j-test-server up
+
+neo4j-down:
+	@neo4j-test-server/neo4j-test-server down
