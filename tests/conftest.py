@@ -60,6 +60,15 @@ def _scratch(tmp_path_factory: pytest.TempPathFactory, store: Store) -> Iterator
 @pytest.fixture()
 def empty_store(_scratch: Store) -> Store:
     """A store emptied before the test, for graphs a test builds itself."""
-    with _scratch.transaction() as tx:
-        tx.run("MATCH (n) DETACH DELETE n")
+    wipe(_scratch)
     return _scratch
+
+
+def wipe(store: Store) -> None:
+    """Delete every node, in batches: Neo4j caps the memory of one transaction, and on Neo4j
+    the scratch store is the shared one, which may hold a whole synthetic city."""
+    while True:
+        rows = store.write_transaction(lambda tx: tx.rows(
+            "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"))
+        if not rows or not rows[0]["deleted"]:
+            return
