@@ -28,9 +28,11 @@ browser:
 			chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null; \
 	fi
 
-# The suite runs twice: on the embedded store, then on Neo4j 5 (the server MEDGRAPH_NEO4J_URI
-# names, else a throwaway one from neo4j-test-server/, which needs Java 17+ and Maven; without
-# them that half is skipped with one line, unless MEDGRAPH_REQUIRE_NEO4J=1 as in CI).
+# The suite runs twice: on the embedded store, then on Neo4j 5. The tests empty the database
+# they run on, so the Neo4j half never uses MEDGRAPH_NEO4J_URI (it may hold real data): it uses
+# the server MEDGRAPH_TEST_NEO4J_URI names, else a throwaway one from neo4j-test-server/, which
+# needs Java 17+ and Maven; without them that half is skipped with one line, unless
+# MEDGRAPH_REQUIRE_NEO4J=1 as in CI.
 test: setup browser
 	$(BIN)/ruff check .
 	env -u MEDGRAPH_NEO4J_URI $(BIN)/pytest
