@@ -23,21 +23,18 @@ ACCOUNTABILITY = AccountabilityCache(ttl=10.0)
 PERSON = """
 MATCH (p:Person {id: $id})
 OPTIONAL MATCH (p)-[:MEMBER_OF]->(h:Household)
-CALL {
-  WITH p
+CALL (p) {
   OPTIONAL MATCH (p)-[held:HOLDS]->(k:BeneficiaryCategory)
   RETURN collect(CASE WHEN k IS NULL THEN NULL ELSE {
     code: k.code, name_zh: k.name_zh, valid_from: held.valid_from, valid_to: held.valid_to,
     due_to_illness: held.due_to_illness} END) AS categories
 }
-CALL {
-  WITH p
+CALL (p) {
   OPTIONAL MATCH (p)-[e:ENROLLED_IN]->(s:Scheme)
   RETURN collect(CASE WHEN s IS NULL THEN NULL ELSE {scheme_id: s.id, year: e.year} END)
          AS enrolments
 }
-CALL {
-  WITH p
+CALL (p) {
   OPTIONAL MATCH (p)-[:HAS_CASE]->(c:Case)
   WITH c ORDER BY c.date
   RETURN collect(CASE WHEN c IS NULL THEN NULL ELSE {

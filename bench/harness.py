@@ -6,8 +6,11 @@ sample), time traces against the store and against networkx, time `gaps` and `is
 the API, and record peak memory. Results are a JSON document (`results.json` in the work
 folder) and a Markdown section for docs/benchmarks.md.
 
-The store is a private embedded server under the work folder, so a benchmark never touches
-the user's data; it is stopped at the end.
+`backend` says which stores the store steps (import, trace, findings, api) run on: the
+embedded store (a private server under the work folder, so a benchmark never touches the
+user's data; stopped at the end), the Neo4j server named by MEDGRAPH_NEO4J_* (its database
+must be empty: the benchmark fills it and empties it again), or both, one after the other on
+the same city, so that the two can be compared within one run.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -265,40 +269,103 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def run(scale: str, work: Path, *, skip: tuple[str, ...] = (),
+BACKENDS = ("embedded", "neo4j", "both")
+STORE_STEPS = ("import", "trace", "findings", "api")
+
+
+def run(scale: str, work: Path, *, skip: tuple[str, ...] = (), backend: str = "embedded",
         progress: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
-    """Run every step at `scale` in `work`; return the results (also written to results.json)."""
-    from medgraph.graph.store import connect, embedded_server, settings_from_env
+    """Run every step at `scale` in `work`; return the results (also written to results.json).
+
+    The store steps' results are under `results["backends"][name]`, one entry per store.
+    """
+    from medgraph.graph.store import StoreError
 
     work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     home = work / "home"
-    env = dict(os.environ, MEDGRAPH_HOME=str(home))
-    env.pop("MEDGRAPH_NEO4J_URI", None)  # always the embedded store: the benchmark's own
-    os.environ.update(MEDGRAPH_HOME=str(home))
-    os.environ.pop("MEDGRAPH_NEO4J_URI", None)
+    neo4j_env = {k: v for k, v in os.environ.items() if k.startswith("MEDGRAPH_NEO4J_")}
+    stores = ["embedded", "neo4j"] if backend == "both" else [backend]
+    if "neo4j" in stores and not neo4j_env.get("MEDGRAPH_NEO4J_URI"):
+        raise StoreError("--backend neo4j needs MEDGRAPH_NEO4J_URI (and _USER, _PASSWORD): "
+                         "a server whose database is empty, e.g. from `make neo4j-up`")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDGRAPH_NEO4J_")}
+    env["MEDGRAPH_HOME"] = str(home)
     results: dict[str, Any] = {"scale": scale, "machine": machine(),
-                               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+                               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "backends": {}}
     ctx: dict[str, Any] = {"persons": SCALES[scale], "work": work, "env": env,
                            "city": work / "city", "small_city": work / "small_city"}
-    settings = settings_from_env()
-    results["store_heap"] = settings.heap
-    with connect(settings) as store:
-        ctx["store"] = store
-        try:
-            for name, step in STEPS.items():
-                if name in skip:
-                    continue
-                progress(f"{name} ...")
-                results[name] = step(ctx)
-                progress(f"{name}: {json.dumps(results[name], ensure_ascii=False)[:300]}")
-                (work / "results.json").write_text(json.dumps(results, indent=2))
-        finally:
-            server = embedded_server(settings)
-            state = server.status()
-            results["memory"] = {"medgraph_peak_mb": own_peak_mb(),
-                                 "subprocess_peak_mb": children_peak_mb(),
-                                 "store": process_memory_mb(state.pid) if state else {}}
-            (work / "results.json").write_text(json.dumps(results, indent=2))
-            server.stop()
+
+    def save() -> None:
+        (work / "results.json").write_text(json.dumps(results, indent=2))
+
+    def step(name: str, into: dict[str, Any], label: str = "") -> None:
+        if name in skip:
+            return
+        progress(f"{label}{name} ...")
+        into[name] = STEPS[name](ctx)
+        progress(f"{label}{name}: {json.dumps(into[name], ensure_ascii=False)[:300]}")
+        save()
+
+    for name in STEPS:
+        if name not in STORE_STEPS:
+            step(name, results)
+    for store_name in stores:
+        into: dict[str, Any] = {}
+        results["backends"][store_name] = into
+        store_env = {**env, **neo4j_env} if store_name == "neo4j" else env
+        with _bench_store(store_name, store_env, into) as store:
+            ctx.update(store=store, env=store_env)
+            for name in STORE_STEPS:
+                step(name, into, f"[{store_name}] ")
+        save()
     return results
+
+
+@contextmanager
+def _bench_store(name: str, env: dict[str, str], into: dict[str, Any]) -> Iterator[Any]:
+    """The store the store steps run on; its memory is recorded in `into` at the end."""
+    from medgraph.graph.store import StoreError, connect, embedded_server, settings_from_env
+
+    settings = settings_from_env(env)
+    # The steps and the API subprocess read the configuration from the environment.
+    for key in [k for k in os.environ if k.startswith("MEDGRAPH_NEO4J_")]:
+        del os.environ[key]
+    os.environ.update({k: v for k, v in env.items() if k.startswith("MEDGRAPH_")})
+    into["store"] = ("embedded ArcadeDB, Java heap " + settings.heap if settings.embedded
+                     else "Neo4j " + _neo4j_sizes(env))
+    with connect(settings) as store:
+        if not settings.embedded:
+            held = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+            if held:
+                raise StoreError(f"the benchmark needs an empty database; {store.describe()} "
+                                 f"holds {held:,} nodes")
+            into["store_version"] = store.read(
+                "CALL dbms.components() YIELD versions RETURN versions[0] AS v")[0]["v"]
+        try:
+            yield store
+        finally:
+            if settings.embedded:
+                server = embedded_server(settings)
+                state = server.status()
+                pid = state.pid if state else None
+            else:
+                pid = int(env["MEDGRAPH_NEO4J_PID"]) if env.get("MEDGRAPH_NEO4J_PID") else None
+            into["memory"] = {"medgraph_peak_mb": own_peak_mb(),
+                              "subprocess_peak_mb": children_peak_mb(),
+                              "store": process_memory_mb(pid) if pid else {}}
+            if settings.embedded:
+                server.stop()
+            else:  # it was empty: leave it so
+                while store.write_transaction(lambda tx: tx.rows(
+                        "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n "
+                        "RETURN count(*) AS deleted"))[0]["deleted"]:
+                    pass
+
+
+def _neo4j_sizes(env: dict[str, str]) -> str:
+    """The heap and page cache of a server started by neo4j-test-server, when known."""
+    if env.get("MEDGRAPH_NEO4J_PID"):
+        return (f"heap {env.get('MEDGRAPH_NEO4J_HEAP', '1g')}, page cache "
+                f"{env.get('MEDGRAPH_NEO4J_PAGECACHE', '512m')}")
+    return "(sizes as its operator set them)"

@@ -45,6 +45,18 @@ def to_markdown(results: dict[str, Any]) -> str:
                        s["vectorised_same_input_cases_per_s"]),
                   "", f"Reading the CSV folder took {s['read_csv_s']} s. Reference and "
                   f"vectorised paths agree to the fen: {s['paths_agree']}.", ""]
+    backends = results.get("backends", {})
+    for name, part in backends.items():
+        lines += [f"#### Store: {name} ({part.get('store', '?')})", ""]
+        lines += _store_section(part)
+    if len(backends) == 2:
+        lines += side_by_side(backends)
+    return "\n".join(lines)
+
+
+def _store_section(results: dict[str, Any]) -> list[str]:
+    """The tables of the steps that ran on one store."""
+    lines: list[str] = []
     if "import" in results:
         s = results["import"]
         lines += ["| import | nodes | relationships | seconds | rows/s |",
@@ -100,5 +112,63 @@ def to_markdown(results: dict[str, Any]) -> str:
         store = s.get("store") or {}
         lines += [f"Peak memory: medgraph {s['medgraph_peak_mb']:,} MB (largest subprocess "
                   f"{s['subprocess_peak_mb']:,} MB); store {store.get('peak_rss_mb', '?')} MB "
-                  f"resident at peak with a {results.get('store_heap', '?')} Java heap.", ""]
-    return "\n".join(lines)
+                  f"resident at peak ({results.get('store', '?')}).", ""]
+    return lines
+
+
+# What the side-by-side table compares: a label, where to find it, and whether more is better.
+_COMPARED: list[tuple[str, tuple[str, ...], bool]] = [
+    ("import, all cases: rows/s", ("import", "cases_load", "rows_per_s"), True),
+    ("trace on its own: p50 ms", ("trace", "store", "p50_ms"), False),
+    ("trace on its own: p99 ms", ("trace", "store", "p99_ms"), False),
+    ("trace, model half kept: p50 ms", ("trace", "store_cached", "p50_ms"), False),
+    ("trace, model half kept: p99 ms", ("trace", "store_cached", "p99_ms"), False),
+    ("`gaps` s", ("findings", "gaps", "seconds"), False),
+    ("`islands` s", ("findings", "islands", "seconds"), False),
+    ("store resident memory at peak, MB", ("memory", "store", "peak_rss_mb"), False),
+]
+
+
+def _get(results: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(results, dict) or key not in results:
+            return None
+        results = results[key]
+    return results
+
+
+def side_by_side(backends: dict[str, dict[str, Any]]) -> list[str]:
+    """One table: each measure on both stores and their ratio (Neo4j / embedded).
+
+    >>> print("\\n".join(side_by_side({
+    ...     "embedded": {"findings": {"gaps": {"seconds": 2.0}}},
+    ...     "neo4j": {"findings": {"gaps": {"seconds": 1.0}}}})))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    #### Side by side (same city, same run)
+    <BLANKLINE>
+    | measure | embedded | neo4j | neo4j / embedded |
+    |---|---:|---:|---:|
+    | `gaps` s | 2.0 | 1.0 | 0.5 (better) |
+    <BLANKLINE>
+    """
+    (a, first), (b, second) = backends.items()
+    lines = ["#### Side by side (same city, same run)", "",
+             f"| measure | {a} | {b} | {b} / {a} |", "|---|---:|---:|---:|"]
+    rows: list[tuple[str, Any, Any, bool]] = [
+        (label, _get(first, path), _get(second, path), more) for label, path, more in _COMPARED]
+    runs = {name: {r["clients"]: r for r in _get(part, ("api", "runs")) or []}
+            for name, part in backends.items()}
+    for clients in sorted(set(runs[a]) & set(runs[b])):
+        rows.append((f"API lookups/s, {clients} clients", runs[a][clients]["rps"],
+                     runs[b][clients]["rps"], True))
+        rows.append((f"API p99 ms, {clients} clients", runs[a][clients]["p99_ms"],
+                     runs[b][clients]["p99_ms"], False))
+    for label, x, y, more in rows:
+        if x is None or y is None:
+            continue
+        ratio = round(y / x, 2) if x else None
+        verdict = "" if ratio in (None, 1.0) else (
+            " (better)" if (ratio > 1) == more else " (worse)")
+        lines.append(_row(label, x, y, f"{ratio}{verdict}"))
+    return [*lines, ""]
+

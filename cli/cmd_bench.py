@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from medgraph.bench.harness import SCALES, STEPS
+from medgraph.bench.harness import BACKENDS, SCALES, STEPS
 
 
 @click.command()
@@ -18,16 +18,22 @@ from medgraph.bench.harness import SCALES, STEPS
                    "[default: MEDGRAPH_HOME/bench-SCALE]")
 @click.option("--skip", multiple=True, type=click.Choice(list(STEPS)),
               help="leave a step out (repeatable)")
+@click.option("--backend", type=click.Choice(BACKENDS), default="embedded", show_default=True,
+              help="the store(s) for import, trace, findings and API: neo4j is the server "
+                   "MEDGRAPH_NEO4J_* names (its database must be empty); both runs them on "
+                   "each, one after the other, on the same city")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="also write the results as a Markdown section to this file")
-def bench(scale: str, work: Path | None, skip: tuple[str, ...], markdown: Path | None) -> None:
+def bench(scale: str, work: Path | None, skip: tuple[str, ...], backend: str,
+          markdown: Path | None) -> None:
     """Build a synthetic city and measure settlement, import, trace, findings, API, memory."""
     from medgraph.bench.harness import run
     from medgraph.bench.report import to_markdown
     from medgraph.graph.store import settings_from_env
 
     work = work or settings_from_env().home / f"bench-{scale}"
-    results = run(scale, work, skip=skip, progress=lambda m: click.echo(m, err=True))
+    results = run(scale, work, skip=skip, backend=backend,
+                  progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(results, indent=2, ensure_ascii=False))
     if markdown:
         markdown.write_text(to_markdown(results), encoding="utf-8")

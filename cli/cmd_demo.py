@@ -1,10 +1,10 @@
-"""`medgraph demo`: the main job in miniature, on the embedded store, in about a minute.
+"""`medgraph demo`: the main job in miniature, on the configured store, in about a minute.
 
-It starts the store, loads the three institutional models, writes a synthetic city, settles
-it through the Hangzhou scheme chain, loads the settled cases, finds the coverage gaps and
-information islands, measures the targets, traces the case that leaves a family most to pay,
-writes the report, and prints where everything is. Running it twice changes nothing in the
-store the second time.
+It starts the embedded store (or uses the Neo4j server MEDGRAPH_NEO4J_URI names), loads the
+three institutional models, writes a synthetic city, settles it through the Hangzhou scheme
+chain, loads the settled cases, finds the coverage gaps and information islands, measures the
+targets, traces the case that leaves a family most to pay, writes the report, and prints where
+everything is. Running it twice changes nothing in the store the second time.
 """
 
 from __future__ import annotations

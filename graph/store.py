@@ -46,6 +46,7 @@ import platformdirs
 from neo4j.exceptions import (
     AuthError,
     ClientError,
+    ConfigurationError,
     Neo4jError,
     ServiceUnavailable,
     TransientError,
@@ -432,10 +433,20 @@ class Store:
                 raise
 
     def apply_schema(self) -> None:
-        """Create constraints and indexes; idempotent (IF NOT EXISTS)."""
+        """Create constraints and indexes; idempotent (IF NOT EXISTS).
+
+        An account that may not change the schema (an analyst's role on a Neo4j server
+        that grants reads only) leaves it as it is: the schema is then the job of the
+        account that loads, and any write of this one is refused anyway.
+        """
         with self.driver.session(database=self.database) as session:
             for statement in schema_statements():
-                session.run(statement).consume()
+                try:
+                    session.run(statement).consume()
+                except ClientError as exc:
+                    if "Security.Forbidden" in (exc.code or ""):
+                        return
+                    raise _translate(exc) from None
 
 
 class AdmittedQuery:
@@ -543,11 +554,11 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
         uri, auth = settings.uri, (settings.user, settings.password or "")
         reader_auth = ((settings.reader_user, settings.reader_password or "")
                        if settings.reader_user else None)
-    driver = _driver(uri, auth, pool=100)
+    driver = _driver(uri, auth, settings.database)
     reader = None
     if reader_auth is not None:
         try:
-            reader = _driver(uri, reader_auth, pool=100)
+            reader = _driver(uri, reader_auth, settings.database)
         except StoreError:
             if not settings.embedded:
                 driver.close()
@@ -559,25 +570,56 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
             except ServerError as exc:
                 driver.close()
                 raise StoreError(str(exc)) from None
-            reader = _driver(uri, reader_auth, pool=100)
+            reader = _driver(uri, reader_auth, settings.database)
     store = Store(driver, settings, reader)
     if apply_schema:
         store.apply_schema()
     return store
 
 
-def _driver(uri: str, auth: tuple[str, str], pool: int) -> neo4j.Driver:
-    driver = None
+def _driver(uri: str, auth: tuple[str, str], database: str) -> neo4j.Driver:
+    """A driver for one account, checked: the server answers, the account and database exist."""
     try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth, max_connection_pool_size=pool)
+        # Neo4j warns of every label, type or property a statement names that the graph does
+        # not hold (yet), and the driver logs each warning with the whole statement: the
+        # schema's statements name them all, so stderr would fill (and a server whose stderr
+        # is a pipe nobody reads would stop). Neither store is asked for those warnings.
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=auth, max_connection_pool_size=100,
+            notifications_disabled_classifications=[
+                neo4j.NotificationDisabledClassification.UNRECOGNIZED])
+    except (ConfigurationError, ValueError) as exc:
+        raise StoreError(f"MEDGRAPH_NEO4J_URI {uri!r} is not a Neo4j address: {exc}") from None
+    try:
         driver.verify_connectivity()
+        _check_database(driver, database, uri)
     except AuthError:
         driver.close()
         raise StoreError(f"{uri}: authentication failed for user {auth[0]!r}; check "
                          "MEDGRAPH_NEO4J_USER and MEDGRAPH_NEO4J_PASSWORD") from None
-    except (ServiceUnavailable, ValueError, OSError, neo4j.exceptions.ConfigurationError
-            ) as exc:
-        if driver is not None:
-            driver.close()
+    except (ServiceUnavailable, ValueError, OSError) as exc:
+        driver.close()
         raise StoreError(f"cannot reach the store at {uri}: {exc}") from None
+    except StoreError:
+        driver.close()
+        raise
     return driver
+
+
+def _check_database(driver: neo4j.Driver, database: str, uri: str) -> None:
+    """Fail at once, and clearly, when the configured database is missing or offline.
+
+    The driver checks only the server; without this, a mistyped
+    MEDGRAPH_NEO4J_DATABASE would surface as an error deep inside the first query.
+    """
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
+            s.run("RETURN 1").consume()
+    except ClientError as exc:
+        if "DatabaseNotFound" in (exc.code or ""):
+            raise StoreError(f"{uri} has no database {database!r}; check "
+                             "MEDGRAPH_NEO4J_DATABASE") from None
+        raise StoreError(f"{uri}, database {database!r}: {exc.message}") from None
+    except TransientError as exc:  # e.g. DatabaseUnavailable: stopped, or still starting
+        raise StoreError(f"{uri}, database {database!r} is not available: "
+                         f"{exc.message}") from None

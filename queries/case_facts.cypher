@@ -12,8 +12,7 @@
 MATCH (c:Case {id: $case_id})
 OPTIONAL MATCH (person:Person)-[:HAS_CASE]->(c)
 OPTIONAL MATCH (person)-[:MEMBER_OF]->(household:Household)
-CALL {
-  WITH c
+CALL (c) {
   OPTIONAL MATCH (c)-[s:SETTLED_BY]->(scheme:Scheme)
   WITH scheme, s ORDER BY scheme.order
   RETURN collect(CASE WHEN scheme IS NULL THEN NULL ELSE {
@@ -22,8 +21,7 @@ CALL {
   } END) AS payments, collect(DISTINCT scheme.model) AS models,
      collect(DISTINCT scheme.id) AS schemes
 }
-CALL {
-  WITH c, person
+CALL (c, person) {
   OPTIONAL MATCH (person)-[held:HOLDS]->(category:BeneficiaryCategory)
   WITH c, held, category WHERE held IS NOT NULL
   RETURN collect({

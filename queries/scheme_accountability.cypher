@@ -10,8 +10,7 @@
 //   category codes)
 OPTIONAL MATCH (paid:Scheme) WHERE paid.id IN $schemes
 WITH collect(paid) AS schemes, $models AS models
-CALL {
-  WITH schemes
+CALL (schemes) {
   // The money's way back from each paying scheme, three steps at most. The first step is
   // matched from the few funds and bodies of the model, never by walking into the scheme:
   // a scheme is a supernode (every case it settled points to it) and walking its incoming
@@ -41,8 +40,7 @@ CALL {
     assumption: link.assumption, note: link.note, contested_by: link.contested_by
   }) AS funds
 }
-CALL {
-  WITH models
+CALL (models) {
   UNWIND CASE WHEN size($categories) = 0 THEN [null] ELSE $categories END AS code
   OPTIONAL MATCH (agency:Agency)-[cert:CERTIFIES]->(category:BeneficiaryCategory {code: code})
   WHERE cert.model IN models
@@ -54,8 +52,7 @@ CALL {
     assumption: cert.assumption, note: cert.note, contested_by: cert.contested_by
   }) AS certifiers
 }
-CALL {
-  WITH schemes
+CALL (schemes) {
   // From the model's side, as above: never into the scheme.
   OPTIONAL MATCH (agency:Agency)-[role:PAYS|ADMINISTERS]->(scheme:Scheme)
   WHERE scheme IN schemes
@@ -67,8 +64,7 @@ CALL {
     assumption: role.assumption, note: role.note, contested_by: role.contested_by
   }) AS pays
 }
-CALL {
-  WITH models, schemes
+CALL (models, schemes) {
   OPTIONAL MATCH (fund:Fund)-[:FUNDS|PAYS]->(scheme:Scheme)
   WHERE scheme IN schemes
   WITH models, schemes, collect(DISTINCT fund) AS funds

@@ -6,8 +6,7 @@
 MATCH (c:Case {id: $case_id})
 OPTIONAL MATCH (person:Person)-[:HAS_CASE]->(c)
 OPTIONAL MATCH (person)-[:MEMBER_OF]->(household:Household)
-CALL {
-  WITH c
+CALL (c) {
   OPTIONAL MATCH (c)-[s:SETTLED_BY]->(scheme:Scheme)
   WITH scheme, s ORDER BY scheme.order
   RETURN collect(CASE WHEN scheme IS NULL THEN NULL ELSE {
@@ -15,8 +14,7 @@ CALL {
     amount: s.amount, rule_id: s.rule_id, explanation: s.explanation
   } END) AS payments, collect(DISTINCT scheme.model) AS models
 }
-CALL {
-  WITH c
+CALL (c) {
   OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
   WITH collect(paid) AS schemes
   // The money's way back from each paying scheme, three steps at most. The first step is
@@ -48,8 +46,7 @@ CALL {
     assumption: link.assumption, note: link.note, contested_by: link.contested_by
   }) AS funds
 }
-CALL {
-  WITH c, person, models
+CALL (c, person, models) {
   OPTIONAL MATCH (person)-[held:HOLDS]->(category:BeneficiaryCategory)
   OPTIONAL MATCH (agency:Agency)-[cert:CERTIFIES]->(category)
   WHERE cert.model IN models
@@ -64,8 +61,7 @@ CALL {
     assumption: cert.assumption, note: cert.note, contested_by: cert.contested_by
   }) AS certifies
 }
-CALL {
-  WITH c
+CALL (c) {
   OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
   WITH collect(paid) AS schemes
   // From the model's side, as above: never into the scheme.
@@ -79,8 +75,7 @@ CALL {
     assumption: role.assumption, note: role.note, contested_by: role.contested_by
   }) AS pays
 }
-CALL {
-  WITH c, models
+CALL (c, models) {
   OPTIONAL MATCH (c)-[:SETTLED_BY]->(paid:Scheme)
   WITH c, models, collect(paid) AS schemes
   OPTIONAL MATCH (fund:Fund)-[:FUNDS|PAYS]->(scheme:Scheme)

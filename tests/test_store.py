@@ -199,3 +199,61 @@ def test_a_parameter_the_driver_cannot_send_is_a_clear_query_error(store: Store)
 
     with pytest.raises(QueryError, match="64 bits"):
         store.query("RETURN $x AS x", {"x": 2**70})
+
+
+def _server_uri(store: Store) -> tuple[str, str]:
+    """The Bolt address and user of the store the tests run on, embedded or Neo4j."""
+    if store.settings.embedded:
+        return embedded_server(store.settings).status().uri, "root"
+    return store.settings.uri, store.settings.user
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"MEDGRAPH_NEO4J_PASSWORD": "wrong"}, "authentication failed"),
+    ({"MEDGRAPH_NEO4J_DATABASE": "nosuch"}, "has no database 'nosuch'"),
+    ({"MEDGRAPH_NEO4J_URI": "htp://127.0.0.1:7687"}, "is not a Neo4j address"),
+])
+def test_wrong_password_database_or_scheme_is_one_line_and_exit_2(
+        store: Store, change: dict[str, str], message: str) -> None:
+    uri, user = _server_uri(store)
+    password = (embedded_server(store.settings).password() if store.settings.embedded
+                else store.settings.password or "")
+    env = dict(os.environ, MEDGRAPH_NEO4J_URI=uri, MEDGRAPH_NEO4J_USER=user,
+               MEDGRAPH_NEO4J_PASSWORD=password) | change
+    done = subprocess.run([sys.executable, "-m", "medgraph", "query", "RETURN 1"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.skipif(EMBEDDED, reason="on the embedded store the reader account is the guard "
+                    "(tests/test_security.py)")
+def test_neo4j_itself_refuses_a_write_in_a_read_transaction(empty_store: Store) -> None:
+    import neo4j
+    from neo4j.exceptions import ClientError
+
+    with empty_store.driver.session(database=empty_store.database,
+                                    default_access_mode=neo4j.READ_ACCESS) as session:
+        tx = session.begin_transaction()
+        with pytest.raises(ClientError, match="(?i)write|access"):
+            tx.run("CREATE (:Agency {id: 'refused'})").consume()
+        if not tx.closed():
+            tx.rollback()
+    assert empty_store.read("MATCH (a:Agency {id: 'refused'}) RETURN a") == []
+
+
+@pytest.mark.skipif(EMBEDDED, reason="SHOW TRANSACTIONS is Neo4j's")
+def test_neo4j_stops_a_timed_out_query_on_the_server(store: Store) -> None:
+    with pytest.raises(QueryTimeout):
+        store.read(RUNAWAY, timeout=1.0)
+    # The limit went to the server as the transaction's timeout: it stops the query itself.
+    deadline = time.monotonic() + 10
+    while True:
+        with store.driver.session(database="system") as session:
+            running = [r["q"] for r in session.run(
+                "SHOW TRANSACTIONS YIELD currentQuery AS q, status "
+                "WHERE status = 'Running' RETURN q")]
+        if not any("range(1, 6000)" in q for q in running) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not any("range(1, 6000)" in q for q in running), running
