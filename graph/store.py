@@ -381,8 +381,10 @@ class Store:
                 return rows
             except Neo4jError as exc:
                 raise _translate(exc, self.settings) from None
-            except (OverflowError, TypeError, ValueError, UnicodeError) as exc:
-                # The driver could not encode a parameter or decode a value.
+            except (OverflowError, TypeError, ValueError, UnicodeError,
+                    neo4j.exceptions.BrokenRecordError) as exc:
+                # The driver could not encode a parameter or decode a value (a date of year
+                # -5000 exists in Cypher, not in Python).
                 raise QueryError(f"a value cannot pass between medgraph and the store: "
                                  f"{exc}") from None
             finally:
