@@ -180,7 +180,7 @@ def test_a_trace_says_a_payment_rests_on_a_contested_order(empty_store: Store) -
     # 0.6 x (20192 - 20000) = 115.20; assistance 0.8 x (20192 - 115.20) = 16061.44
     assert results[0]["payments"]["medical_assistance"] == 16061.44
     persons, cases = settlement.as_records(inp)
-    load_cases(empty_store, persons, cases, results, "hangzhou")
+    load_cases(empty_store, persons, cases, results, "hangzhou", dataset="contested")
     paid = {p["scheme_code"]: p.get("contested_by") for p in trace_case(empty_store,
                                                                        "C1")["payments"]}
     assert {"basic_medical_insurance", "huiminbao", "medical_assistance"} <= set(paid)
