@@ -9,7 +9,7 @@ import click
 from medgraph.output import FORMATS, render, to_json
 
 COLUMNS = {
-    "payments": ["scheme_code", "scheme_zh", "amount", "rule_id"],
+    "payments": ["scheme_code", "scheme_zh", "amount", "rule_id", "contested_by"],
     "funds": ["scheme_id", "relation", "funder_zh", "funded_zh", "share", "amount", "citation"],
     "certifies": ["category_code", "valid_on_date", "agency_zh", "certificate_zh", "citation"],
     "pays": ["scheme_id", "relation", "agency_zh", "citation"],

@@ -17,7 +17,8 @@ CALL (c) {
   WITH scheme, s ORDER BY scheme.order
   RETURN collect(CASE WHEN scheme IS NULL THEN NULL ELSE {
     scheme_id: scheme.id, scheme_code: scheme.code, scheme_zh: scheme.name_zh,
-    amount: s.amount, rule_id: s.rule_id, explanation: s.explanation
+    amount: s.amount, rule_id: s.rule_id, explanation: s.explanation,
+    contested_by: scheme.contested_by
   } END) AS payments, collect(DISTINCT scheme.model) AS models,
      collect(DISTINCT scheme.id) AS schemes
 }

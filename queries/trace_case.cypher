@@ -1,7 +1,7 @@
 // name: trace_case
 // finds: for one medical case, who FUNDS, CERTIFIES, PAYS and SUPERVISES each part of its bill
 // why: 000 §4 and 001 三(二) find that no one sees who is accountable for a case; this answers it from the graph, every line with the clause it rests on
-// rows: one row: details (the case's properties), person_id, household_id, payments (scheme, amount, rule), funds (each link on the money's way to a paying scheme, up to three steps back: a fund that PAYS the scheme or a FUNDS link into it, then FUNDS, COLLECTS or TRANSFERS_TO links), certifies (each category the person held at the date of care, and the body that certifies it in the paying model), pays (bodies that pay or administer a paying scheme), supervises (bodies that supervise a paying scheme, a fund behind it, or medical institutions)
+// rows: one row: details (the case's properties), person_id, household_id, payments (scheme, amount, rule; contested_by: the Conflict over the scheme's place in the settlement order, or null), funds (each link on the money's way to a paying scheme, up to three steps back: a fund that PAYS the scheme or a FUNDS link into it, then FUNDS, COLLECTS or TRANSFERS_TO links), certifies (each category the person held at the date of care, and the body that certifies it in the paying model), pays (bodies that pay or administer a paying scheme), supervises (bodies that supervise a paying scheme, a fund behind it, or medical institutions)
 // params: case_id (text)
 MATCH (c:Case {id: $case_id})
 OPTIONAL MATCH (person:Person)-[:HAS_CASE]->(c)
@@ -11,7 +11,8 @@ CALL (c) {
   WITH scheme, s ORDER BY scheme.order
   RETURN collect(CASE WHEN scheme IS NULL THEN NULL ELSE {
     scheme_id: scheme.id, scheme_code: scheme.code, scheme_zh: scheme.name_zh,
-    amount: s.amount, rule_id: s.rule_id, explanation: s.explanation
+    amount: s.amount, rule_id: s.rule_id, explanation: s.explanation,
+    contested_by: scheme.contested_by
   } END) AS payments, collect(DISTINCT scheme.model) AS models
 }
 CALL (c) {

@@ -155,3 +155,34 @@ def test_the_omissions_are_in_the_model() -> None:
                   "fujian.measure.three_subsidies", "jiangmen.measure.expenditure_threshold",
                   "guangzhou.zhuzhu_charity_platform"):
         assert ident in NATIONAL.entities, ident
+
+
+def test_a_trace_says_a_payment_rests_on_a_contested_order(empty_store: Store) -> None:
+    """Huiminbao before medical assistance is a choice between 000 §3.1.1 5) and 000 §4.2:
+    a case both paid carries the conflict on those payments, not on basic insurance's."""
+    from medgraph import settlement
+    from medgraph.analysis.trace import trace_case
+    from medgraph.loaders.cases import load_cases
+    from medgraph.loaders.model import load_model
+
+    load_model(empty_store, HANGZHOU)
+    data = {"persons": [{"id": "P1", "household_id": "H1", "enrolled": True, "huiminbao": True,
+                         "certificates": [{"category": "minimum_living",
+                                           "valid_from": "2023-01-01",
+                                           "valid_to": "2025-12-31"}]}],
+            "cases": [{"id": "C1", "person_id": "P1", "date": "2024-03-10",
+                       "setting": "inpatient", "total_cost": 100000,
+                       "policy_scope_cost": 100000, "referred": True,
+                       "facility_level": "county"}]}
+    inp = settlement.parse_input(data)
+    results = settlement.settle(inp, "hangzhou")
+    # basic 0.8 x 99400 = 79520; critical illness 0.6 x (20480 - 20000) = 288; huiminbao
+    # 0.6 x (20192 - 20000) = 115.20; assistance 0.8 x (20192 - 115.20) = 16061.44
+    assert results[0]["payments"]["medical_assistance"] == 16061.44
+    persons, cases = settlement.as_records(inp)
+    load_cases(empty_store, persons, cases, results, "hangzhou", dataset="contested")
+    paid = {p["scheme_code"]: p.get("contested_by") for p in trace_case(empty_store,
+                                                                       "C1")["payments"]}
+    assert {"basic_medical_insurance", "huiminbao", "medical_assistance"} <= set(paid)
+    assert paid["huiminbao"] == paid["medical_assistance"] == "hangzhou.conflict.huiminbao_order"
+    assert paid["basic_medical_insurance"] is None

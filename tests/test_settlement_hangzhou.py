@@ -252,6 +252,8 @@ def test_a_missing_facility_level_is_named_by_csv_line(tmp_path: Path) -> None:
     folder = tmp_path / "city"
     folder.mkdir()
     (folder / "persons.csv").write_text("id,household_id,enrolled\nP1,H1,true\n", "utf-8")
+    (folder / "certificates.csv").write_text(
+        "person_id,category,valid_from,valid_to,due_to_illness\n", "utf-8")
     (folder / "cases.csv").write_text(
         "id,person_id,date,setting,total_cost,policy_scope_cost,referred,facility_level\n"
         "C1,P1,2024-03-10,inpatient,1000,800,true,county\n"
