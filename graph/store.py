@@ -246,6 +246,10 @@ class Store:
                 with self.transaction() as tx:
                     return work(tx)
             except TransientError as exc:
+                if "MemoryPoolOutOfMemoryError" in (exc.code or ""):
+                    # Transient for the server, but the same work would fail again.
+                    raise StoreError(f"the change is too large for one transaction on this "
+                                     f"server: {exc.message}") from None
                 if attempt == attempts:
                     raise StoreError(f"the store stayed busy with concurrent changes after "
                                      f"{attempts} attempts: {exc.message}") from None
