@@ -14,13 +14,14 @@ Sections come under the JSON keys the CLI and the API share: `case`,
 four carries the citation (`source`, `locator`, `quote`, `assumption`, `note`)
 of the relation it rests on, and a one-line `citation` for people.
 
->>> trace = trace_case(store, "C000001")                 # doctest: +SKIP
+>>> trace = trace_case(store, "s1-C000001")                 # doctest: +SKIP
 >>> sorted(trace)                                          # doctest: +SKIP
 ['case', 'certifies', 'funds', 'pays', 'payments', 'supervises']
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -48,9 +49,12 @@ def citation(row: dict[str, Any]) -> str:
     if not row.get("source"):
         return ""
     where = f"{row['source']} {row.get('locator') or ''}".strip()
+    # another passage says otherwise: the statement is contested (queries/conflicts.cypher)
+    contested = f" [contested: {row['contested_by']}]" if row.get("contested_by") else ""
     if row.get("assumption"):
-        return f"{where} [assumption: {row.get('note') or 'not stated in the source'}]"
-    return f"{where} 「{row['quote']}」" if row.get("quote") else where
+        return (f"{where} [assumption: {row.get('note') or 'not stated in the source'}]"
+                f"{contested}")
+    return (f"{where} 「{row['quote']}」" if row.get("quote") else where) + contested
 
 
 class AccountabilityCache:
@@ -93,6 +97,15 @@ def scheme_accountability(store: Store, schemes: Iterable[str], models: Iterable
     return rows[0]
 
 
+def _decoded(explanation: Any) -> Any:
+    if isinstance(explanation, str):
+        try:
+            return json.loads(explanation)
+        except ValueError:
+            return explanation
+    return explanation
+
+
 def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = None
                ) -> dict[str, Any]:
     """The trace of one case; CaseNotFound when no case has the id."""
@@ -106,7 +119,10 @@ def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = N
     trace: dict[str, Any] = {
         "case": {**row["details"], "person_id": row["person_id"],
                  "household_id": row["household_id"]},
-        "payments": [p for p in row["payments"] if p is not None],
+        # The store holds a payment's explanation as JSON text (a property cannot be a map);
+        # callers get the object, not JSON inside JSON.
+        "payments": [{**p, "explanation": _decoded(p.get("explanation"))}
+                     for p in row["payments"] if p is not None],
     }
     certifiers: dict[str, list[dict[str, Any]]] = {}
     for cert in around["certifiers"]:
@@ -116,7 +132,7 @@ def trace_case(store: Store, case_id: str, cache: AccountabilityCache | None = N
     trace["certifies"] = [
         {**held, "certificate_zh": cert.get("certificate_zh") or held["certificate_zh"],
          **{k: cert.get(k) for k in ("agency_id", "agency_zh", "source", "locator", "quote",
-                                     "assumption", "note")}}
+                                     "assumption", "note", "contested_by")}}
         for held in row["held"]
         for cert in certifiers.get(held["category_code"]) or [{}]]
     trace["pays"] = [dict(item) for item in around["pays"]]

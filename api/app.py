@@ -8,6 +8,7 @@ The OpenAPI document is at /api/v1/openapi.json and the interactive docs at /api
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,16 @@ Send an API key as `X-API-Key` (or `Authorization: Bearer`). Roles: **reader** (
 but person-level data), **analyst** (plus read-only Cypher and pseudonymous person-level data;
 audited), **admin** (plus loading models). Errors are `{"error": {"code", "message"}}`.
 """
+
+
+class QuerylessAccessLog(logging.Filter):
+    """Access log lines without the query string: a key pasted into a URL is never logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
 
 
 class BodyLimit:

@@ -65,9 +65,14 @@ def person(*, person_id: str = Path(..., max_length=300), key: AnalystKey,
            store: StoreDep,
            audit: AuditDep) -> dict[str, Any]:
     watch = Stopwatch()
-    rows = store.read(PERSON, {"id": person_id})
+    try:
+        rows = store.read(PERSON, {"id": person_id})
+    except BaseException as exc:  # audited whatever it is, then answered by errors.py
+        audit.write(key, "person", query="PERSON", params={"id": person_id}, rows=0,
+                    ms=watch.ms(), outcome=f"{type(exc).__name__}: {exc}")
+        raise
     audit.write(key, "person", query="PERSON", params={"id": person_id}, rows=len(rows),
-                ms=watch.ms())
+                ms=watch.ms(), outcome="ok" if rows else "not found")
     if not rows:
         raise not_found("person", person_id)
     row = rows[0]

@@ -1,8 +1,9 @@
-"""Read-only Cypher for analysts: parameters, a row limit and a time limit that stop it.
+"""Read-only Cypher for analysts: parameters, a row limit and a time limit.
 
-`Store.read` refuses a statement that writes (by its clauses before it is sent, and by the
-update counters of a READ transaction that is always rolled back) and abandons it at its time
-limit. Every call, answered or refused, is written to the audit log.
+`Store.query` keeps the guarantees: the statement is checked on its tokens, then run as the
+store's read-only account (the store itself refuses any write), stopped by the store at its
+time limit, and admitted only while few enough analyst queries run (else 429). Every call,
+whatever its outcome (answered, refused, timed out, failed), is written to the audit log.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from medgraph.api.common import jsonable
 from medgraph.api.deps import AnalystKey, AuditDep, SettingsDep, Stopwatch, StoreDep
-from medgraph.graph.store import StoreError
 
 router = APIRouter(tags=["cypher"])
 
@@ -30,23 +31,29 @@ class CypherRequest(BaseModel):
 
 
 @router.post("/cypher", summary="Run read-only Cypher (analyst); writes are refused (403)")
-def cypher(*, body: CypherRequest, key: AnalystKey,
-           store: StoreDep, settings: SettingsDep,
-           audit: AuditDep) -> dict[str, Any]:
+async def cypher(*, body: CypherRequest, key: AnalystKey,
+                 store: StoreDep, settings: SettingsDep,
+                 audit: AuditDep) -> dict[str, Any]:
+    # Async, so that a query refused or told to wait (429) never takes one of the threads
+    # every other endpoint runs in: only an admitted query does, while it runs.
     limit = min(body.limit or settings.cypher_limit, settings.cypher_max_limit)
-    timeout = min(body.timeout or settings.cypher_timeout, settings.cypher_max_timeout)
+    timeout = min(body.timeout or settings.cypher_timeout, settings.cypher_max_timeout,
+                  store.settings.query_timeout_cap)
     watch = Stopwatch()
     entry = {"query": body.query, "params": body.params, "limit": limit, "timeout": timeout}
     try:
         # One row more than asked, to tell the caller whether the answer was cut.
-        rows = store.read(body.query, body.params, timeout=timeout, limit=limit + 1)
-    except StoreError as exc:
+        with store.admit(body.query, body.params, caller=key.name,
+                         timeout=timeout) as admitted:
+            rows = await run_in_threadpool(admitted.rows, limit + 1)
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        answer = {"columns": list(rows[0]) if rows else [], "rows": jsonable(rows),
+                  "row_count": len(rows), "truncated": truncated}
+    except BaseException as exc:  # audited whatever it is, then answered by errors.py
         audit.write(key, "cypher", **entry, rows=0, ms=watch.ms(),
                     outcome=f"{type(exc).__name__}: {exc}")
         raise
-    truncated = len(rows) > limit
-    rows = rows[:limit]
     ms = watch.ms()
     audit.write(key, "cypher", **entry, rows=len(rows), ms=ms, outcome="ok")
-    return {"columns": list(rows[0]) if rows else [], "rows": jsonable(rows),
-            "row_count": len(rows), "truncated": truncated, "ms": ms}
+    return answer | {"ms": ms}

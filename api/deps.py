@@ -9,7 +9,10 @@ costs every request a trip through the threadpool.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,6 +27,7 @@ from medgraph.api.errors import ApiError
 from medgraph.api.keys import ApiKey, KeyFile
 from medgraph.api.settings import ApiSettings
 from medgraph.graph.store import Settings, Store, StoreError, connect, embedded_server
+from medgraph.loaders.errors import InputError
 
 
 class StoreHolder:
@@ -97,11 +101,18 @@ async def caller(
                        "an API key is required: send it as X-API-Key or Authorization: Bearer",
                        {"WWW-Authenticate": "Bearer"})
     keys: KeyFile = request.app.state.keys
-    key = keys.lookup(secret)
+    try:
+        key = keys.lookup(secret)
+    except InputError as exc:  # the operator's file is broken: their problem, not the caller's
+        logging.getLogger("medgraph.api").error("the keys file cannot be read: %s", exc)
+        raise ApiError(503, "keys_unavailable", "the API cannot read its keys file; the "
+                       "operator has been told in the server log", {"Retry-After": "30"}
+                       ) from None
     if key is None:
         raise ApiError(401, "unauthenticated", "this API key is not valid (unknown or revoked)",
                        {"WWW-Authenticate": "Bearer"})
     request.state.key_name = key.name
+    request.state.key = key
     return key
 
 
@@ -125,23 +136,60 @@ admin = require("admin")
 
 
 class AuditLog:
-    """Analyst queries as JSON lines: who (key name), when, what, with which params, rows, ms.
+    """Analyst calls as JSON lines: who (key name), when, what, with which params, outcome, ms.
 
-    The key itself is never written, only the name it was given.
+    The key itself is never written, only the name it was given. The file is private to the
+    user (0600); a value over `max_value` characters (a long query, a large parameter) is cut
+    there, with the length and sha256 of the whole, so the log stays readable and bounded; the
+    file is rotated at `max_bytes` with `backups` older files kept (`api-audit.jsonl.1` ...).
+
+    >>> import tempfile; log = AuditLog(Path(tempfile.mkdtemp()) / "audit.jsonl", max_value=8)
+    >>> log.write(ApiKey("ops", "analyst", "", ""), "cypher", query="MATCH (n) RETURN n")
+    >>> cut = json.loads(log.path.read_text())["query"]
+    >>> cut["truncated"], cut["sha256"] == hashlib.sha256(b"MATCH (n) RETURN n").hexdigest()
+    ('MATCH (n', True)
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_value: int = 4096, max_bytes: int = 10 * 2**20,
+                 backups: int = 5) -> None:
         self.path = path
+        self.max_value, self.max_bytes, self.backups = max_value, max_bytes, backups
         self._lock = threading.Lock()
+
+    def _bounded(self, value: Any) -> Any:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                               default=str)
+        if len(text) <= self.max_value:
+            return value
+        whole = text.encode("utf-8", "surrogatepass")
+        return {"truncated": text[:self.max_value], "chars": len(text),
+                "sha256": hashlib.sha256(whole).hexdigest()}
 
     def write(self, key: ApiKey, action: str, **fields: Any) -> None:
         entry = {"at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                 "key": key.name, "role": key.role, "action": action, **fields}
-        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+                 "key": key.name, "role": key.role, "action": action,
+                 **{name: self._bounded(value) for name, value in fields.items()}}
+        # ensure_ascii: a lone surrogate in a parameter is written as an escape, never fails.
+        line = json.dumps(entry, ensure_ascii=True, default=str) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
+            self._rotate(len(line))
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(line)
+
+    def _rotate(self, incoming: int) -> None:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return
+        if size + incoming <= self.max_bytes:
+            return
+        for index in range(self.backups - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{index}")
+            if older.exists():
+                older.replace(self.path.with_name(f"{self.path.name}.{index + 1}"))
+        self.path.replace(self.path.with_name(f"{self.path.name}.1"))
 
 
 async def get_audit(request: Request) -> AuditLog:

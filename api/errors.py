@@ -7,7 +7,9 @@
 | 404 | `not_found` | no entity, case, model or route with this id |
 | 413 | `body_too_large` | the request body passes the size limit |
 | 422 | `invalid_input` / `cypher_error` | bad parameters or body; Cypher the store rejects |
-| 503 | `store_unavailable` / `not_available` | the store is down or restarting; a part not built |
+| 429 | `too_many_queries` | too many analyst queries run (in all or for the key) |
+| 503 | `store_unavailable` | the store is down or restarting |
+| 503 | `not_available` / `keys_unavailable` | a part not built; the keys file is unreadable |
 | 504 | `query_timeout` | a query ran past its time limit and was stopped |
 """
 
@@ -26,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from medgraph.analysis.trace import CaseNotFound
-from medgraph.graph.store import QueryError, QueryTimeout, StoreError, WriteRefused
+from medgraph.graph.store import QueryError, QueryTimeout, StoreBusy, StoreError, WriteRefused
 from medgraph.loaders.errors import InputError
 
 log = logging.getLogger("medgraph.api")
@@ -52,6 +54,18 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 def _respond(status: int, code: str, message: str,
              headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def _audited_action(path: str) -> str | None:
+    """The audit action of an analyst route (`/cypher`, `/persons/{id}`), else None.
+
+    >>> _audited_action("/api/v1/cypher"), _audited_action("/api/v1/persons/P1")
+    ('cypher', 'person')
+    """
+    parts = path.rstrip("/").split("/")
+    if parts[-1] == "cypher":
+        return "cypher"
+    return "person" if len(parts) >= 2 and parts[-2] == "persons" else None
 
 
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -81,7 +95,13 @@ def install(app: FastAPI) -> None:
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}"
                     for e in exc.errors()]
-        return _respond(422, "invalid_input", "; ".join(problems) or "invalid input")
+        message = "; ".join(problems) or "invalid input"
+        key = getattr(request.state, "key", None)
+        action = _audited_action(request.url.path)
+        if key is not None and action:  # an analyst call refused before its endpoint ran
+            request.app.state.audit.write(key, action, path=request.url.path, rows=0,
+                                          outcome=f"invalid_input: {message}")
+        return _respond(422, "invalid_input", message)
 
     @app.exception_handler(InputError)
     def input_error(request: Request, exc: InputError) -> JSONResponse:
@@ -98,6 +118,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(QueryTimeout)
     def query_timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
         return _respond(504, "query_timeout", str(exc))
+
+    @app.exception_handler(StoreBusy)
+    def store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
+        return _respond(429, "too_many_queries", str(exc),
+                        {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> JSONResponse:

@@ -7,7 +7,7 @@ model and one settled case, a reader key, and `medgraph serve` on a free port.
 \b
 python -m medgraph.bench.api_load                       # self-contained
 python -m medgraph.bench.api_load --workers 2 --seconds 10
-python -m medgraph.bench.api_load --url http://127.0.0.1:8000 --key mgk_... --case C000001
+python -m medgraph.bench.api_load --url http://127.0.0.1:8000 --key mgk_... --case s1-C000001
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def own_server(workers: int) -> Iterator[tuple[str, str, str]]:
               "facility_level": "county"}],
             [{"id": "C1", "payments": {"basic_medical_insurance": 60000,
                                        "medical_assistance": 24000},
-              "out_of_pocket": 16000, "explanations": []}], "mini")
+              "out_of_pocket": 16000, "explanations": []}], "mini", dataset="api-load")
     key = subprocess.run([*MEDGRAPH, "api-key", "add", "bench", "--role", "reader"], env=env,
                          capture_output=True, text=True, check=True).stdout.strip()
     port = _free_port()

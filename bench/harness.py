@@ -138,7 +138,7 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
         _clear_cases(store)
         took = {}
         with timed(took):
-            s = case_loader.load_settled(store, sample, rules, "hangzhou",
+            s = case_loader.load_settled(store, sample, rules, "hangzhou", dataset="bench",
                                          rows_per_statement=size)
         sweep.append({"batch_size": size, "nodes": s["nodes_created"],
                       "relationships": s["relationships_created"], "seconds": took["seconds"],
@@ -149,7 +149,8 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
     _clear_cases(store)
     took = {}
     with timed(took):  # settling each batch and building its records is part of the load
-        s = case_loader.load_settled(store, inp, rules, "hangzhou", rows_per_statement=best)
+        s = case_loader.load_settled(store, inp, rules, "hangzhou", dataset="bench",
+                                     rows_per_statement=best)
     out["cases_load"] = {
         "batch_size": best, "cases_per_transaction": case_loader.CASES_PER_TRANSACTION,
         "persons": len(inp.person_ids), "cases": len(inp),
@@ -162,7 +163,8 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
     if len(inp) <= RELOAD_MAX_CASES:  # a re-load reads everything back: long at 1m
         again = {}
         with timed(again):
-            s = case_loader.load_settled(store, inp, rules, "hangzhou", rows_per_statement=best)
+            s = case_loader.load_settled(store, inp, rules, "hangzhou", dataset="bench",
+                                     rows_per_statement=best)
         out["cases_reload"] = {"changes": sum(s.values()), "seconds": again["seconds"]}
     ctx["case_ids"] = list(inp.case_ids)
     return out

@@ -9,12 +9,17 @@ unexpected failure.
 from __future__ import annotations
 
 import json
+import logging
+import math
+import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from medgraph.graph.server import ServerError
 from medgraph.graph.store import (
@@ -24,8 +29,12 @@ from medgraph.graph.store import (
     embedded_server,
     settings_from_env,
 )
-from medgraph.loaders.errors import InputError
+from medgraph.loaders.errors import InputError, InputErrors, LoadStopped
 from medgraph.output import FORMATS, render
+
+# The driver logs a lost connection at ERROR level, which Python prints on stderr when no
+# handler is set; the CLI says it in its own one line instead.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -42,15 +51,66 @@ class Refused(click.ClickException):
         click.echo(f"medgraph: {self.message}", err=True)
 
 
+class Failed(Refused):
+    """Exit 1 with one line on stderr: the store or medgraph itself failed, not the input."""
+
+    exit_code = 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "(no message)"
+
+
 class MedgraphGroup(click.Group):
-    """Turns the project's errors into the exit codes the CLI promises."""
+    """Turns every error into one line on stderr and the exit codes the CLI promises:
+    2 for refused input or arguments, 1 for a failure of the store or of medgraph. No
+    traceback reaches the user; MEDGRAPH_DEBUG=1 shows it for a report."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InputError, StoreError, ServerError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-            raise Refused(message) from None
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except LoadStopped as exc:
+            raise Failed(_one_line(str(exc))) from None
+        except InputErrors as exc:  # several bad records: one line each
+            raise Refused(str(exc)) from None
+        except (InputError, StoreError, ServerError) as exc:
+            raise Refused(_one_line(str(exc))) from None
+        except ClientError as exc:  # the store refused a statement
+            raise Refused(_one_line(exc.message or str(exc))) from None
+        except KeyError as exc:
+            raise Refused(_one_line(exc.args[0] if exc.args else str(exc))) from None
+        except (DriverError, Neo4jError) as exc:  # the store went away or failed
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            raise Failed(f"the store failed: {_one_line(message)}") from None
+        except OSError as exc:  # a file named on the command line
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Refused(f"{where}{exc.strerror or exc}") from None
+        except Exception as exc:
+            if os.environ.get("MEDGRAPH_DEBUG"):
+                raise
+            raise Failed(f"unexpected failure ({type(exc).__name__}: {_one_line(str(exc))}); "
+                         "MEDGRAPH_DEBUG=1 shows where") from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Click's usage errors as one line too (`medgraph: ...; see medgraph X --help`)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "medgraph"
+            click.echo(f"medgraph: {_one_line(exc.format_message())} (see {command} --help)",
+                       err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("medgraph: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(cls=MedgraphGroup)
@@ -125,13 +185,45 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise Refused(f"--param {pair!r}: expected name=value")
+        if not sep or not name.isidentifier():
+            raise Refused(f"--param {pair[:60]!r}: expected NAME=VALUE, NAME a parameter name")
         try:
             params[name] = json.loads(value)
         except ValueError:
             params[name] = value
+        except RecursionError:
+            raise Refused(f"--param {name}: the JSON value is nested too deeply") from None
+        if not _sendable(params[name]):
+            raise Refused(f"--param {name}: integers must fit in 64 bits and numbers be "
+                          "finite")
     return params
+
+
+def _sendable(value: Any) -> bool:
+    """Whether the store can take a parameter value (64-bit integers, finite numbers)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(map(_sendable, value))
+    if isinstance(value, dict):
+        return all(map(_sendable, value.values()))
+    return False
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value!r}: give a number of seconds above 0")
+    return value
+
+
+# A `$name` in a statement, outside strings and comments.
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^\n]*|/\*.*?\*/",
+                     re.DOTALL)
 
 
 @main.command()
@@ -141,44 +233,59 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="a parameter; the value is parsed as JSON when it parses, else text")
 @click.option("--write", is_flag=True, help="allow the statement to write")
-@click.option("--timeout", type=float, default=None,
+@click.option("--timeout", type=float, default=None, callback=_seconds,
               help="seconds before the query is stopped [default: MEDGRAPH_QUERY_TIMEOUT or 30]")
-@click.option("--limit", type=int, default=None, help="return at most this many rows")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="return at most this many rows")
 @format_option
 def query(statement: str | None, path: str | None, params: tuple[str, ...], write: bool,
           timeout: float | None, limit: int | None, fmt: str) -> None:
     """Run Cypher: a statement, a file (-f), or a named query from queries/ by name.
 
+    Every parameter the statement uses must be given, except those a named query's header
+    calls optional (passed as null). With --write, the counters of what changed go to stderr.
+
     \b
     medgraph query "MATCH (a:Agency) RETURN a.id, a.name_zh LIMIT 5"
     medgraph query category_without_certifier --param model=hangzhou
     """
+    from medgraph.graph.known import required_params
     from medgraph.queries import load_query
 
+    optional: set[str] = set()
     if path:
-        text = Path(path).read_text("utf-8")
+        try:
+            text = Path(path).read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Refused(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     elif statement and statement.isidentifier():
         named = load_query(statement)
         text = named.text
-    elif statement:
+        declared = _declared(text)
+        optional = declared - required_params(named.header.get("params", ""))
+    elif statement and statement.strip():
         text = statement
     else:
         raise Refused("give a statement, -f FILE, or the name of a query in queries/")
     values = _parse_params(params)
+    missing = sorted(_declared(text) - optional - set(values))
+    if missing:
+        raise Refused(f"the statement needs {', '.join(f'--param {m}=VALUE' for m in missing)}"
+                      + (f" (optional: {', '.join(sorted(optional))})" if optional else ""))
+    values = {**dict.fromkeys(optional), **values}
     with open_store() as store:
         if write:
-            rows = store.write_transaction(lambda tx: tx.rows(text, values))
+            rows, counters = store.write_transaction(lambda tx: tx.rows_and_counters(text, values))
+            changed = {k: v for k, v in counters.items() if v}
+            click.echo(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in changed.items())
+                       or "no change", err=True)
         else:
-            rows = store.read(text, _with_declared(text, values), timeout=timeout, limit=limit)
+            rows = store.query(text, values, timeout=timeout, limit=limit)
     echo(render(rows, fmt))
 
 
-def _with_declared(text: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Named queries take optional parameters; absent ones are passed as null."""
-    import re
-
-    declared = set(re.findall(r"\$([A-Za-z_]\w*)", text))
-    return {**{name: None for name in declared}, **params}
+def _declared(text: str) -> set[str]:
+    return set(_PARAM.findall(_QUOTED.sub("''", text)))
 
 
 # -- load --------------------------------------------------------------------------
@@ -216,6 +323,7 @@ MODEL_CHECKS = (
     "scheme_without_supervisor",
     "category_without_certifier",
     "measure_without_responsible",
+    "conflicts",  # not a lack: where two passages disagree, listed so that no one misses them
 )
 
 
@@ -224,10 +332,12 @@ MODEL_CHECKS = (
 @format_option
 def model_check(name: str | None, fmt: str) -> None:
     """Report what the loaded model lacks for accountability (exit 0 even when it finds some)."""
+    from medgraph.graph.known import require_model
     from medgraph.queries import load_query
 
     rows = []
     with open_store() as store:
+        require_model(store, name, option="NAME")
         for check in MODEL_CHECKS:
             for row in store.read(load_query(check).text, {"model": name}):
                 rows.append({"finding": check, **row})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from medgraph.output import FORMATS, render, to_json
@@ -33,13 +35,14 @@ def trace(case_id: str, fmt: str) -> None:
         click.echo(f"case {case['id']}  person {case.get('person_id')}  "
                    f"household {case.get('household_id')}  date {case.get('date')}  "
                    f"total {case.get('total_cost')}  out of pocket {case.get('out_of_pocket')}")
+    if fmt == "csv":  # one table: a row per line of every section, the section named
+        columns = list(dict.fromkeys(c for cs in COLUMNS.values() for c in cs))
+        rows = [{"section": section, **r} for section in COLUMNS for r in result[section]]
+        click.echo(render(rows, "csv", columns=["section", *columns]), nl=False)
+        return
     for section, columns in COLUMNS.items():
-        rows = [{"section": section, **r} for r in result[section]]
-        if fmt == "table":
-            click.echo(f"\n{section.upper()}")
-            click.echo(render(rows, "table", columns=columns))
-        else:
-            click.echo(render(rows, "csv", columns=["section", *columns]), nl=False)
+        click.echo(f"\n{section.upper()}")
+        click.echo(render(result[section], "table", columns=columns))
 
 
 @click.command()
@@ -56,9 +59,16 @@ def kpi(year: int, model: str, high_cost_line: float | None, warning_line: float
         fmt: str) -> None:
     """The targets of 杭政办函〔2022〕70号 measured on the case data for one year."""
     from medgraph.analysis import kpi as k
+    from medgraph.graph.known import require_case_model, require_year
     from medgraph.graph.store import connect
 
+    for option, value in (("--high-cost-line", high_cost_line), ("--warning-line", warning_line)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise click.BadParameter(f"{value!r}: give an amount in yuan above 0",
+                                     param_hint=f"'{option}'")
     with connect() as store:
+        require_year(store, year)
+        require_case_model(store, model)
         rows = k.kpis(store, year, model,
                       high_cost_line=high_cost_line or k.HIGH_COST_LINE,
                       warning_line=warning_line or k.WARNING_LINE)

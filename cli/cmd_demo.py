@@ -27,7 +27,7 @@ def _say(step: str, detail: str, started: float) -> None:
 
 
 @click.command()
-@click.option("--persons", type=int, default=20_000, show_default=True,
+@click.option("--persons", type=click.IntRange(min=1), default=20_000, show_default=True,
               help="persons in the synthetic city")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -67,7 +67,8 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
         _say("settle", f"{len(results):,} cases, out of pocket {oop:,.2f} yuan -> {settled}",
              started)
 
-        totals = load_settled(store, inp, rules, MODEL)
+        # Named for the demo, not the folder: a demo run with another -o replaces its own city.
+        totals = load_settled(store, inp, rules, MODEL, dataset="demo", source="medgraph demo")
         _say("cases", _changes(dict(totals)), started)
 
         found = [f.to_dict() for f in gaps(store, model=MODEL)]

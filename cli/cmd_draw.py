@@ -41,6 +41,7 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
          output: Path | None, lang: str, dpi: int) -> None:
     """Draw one view: coordination, mechanism, case CASE_ID, data-sharing, funding or
     responsibility, as interactive HTML (works offline) or print-quality SVG / PNG."""
+    from medgraph.graph.known import require_model
     from medgraph.graph.store import connect
     from medgraph.visualizations import render
     from medgraph.visualizations.static import FontMissing
@@ -60,6 +61,7 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
     if case_id:
         options["case_id"] = case_id
     with connect() as store:
+        require_model(store, model)
         try:
             content = render(store, view, fmt, **options)
         except (FontMissing, ValueError) as exc:
@@ -78,11 +80,14 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
 def report(output: Path, model: str | None, year: int | None, lang: str) -> None:
     """The report as one self-contained HTML file: diagrams, coverage gaps, information
     islands, KPIs against their targets, and the citations."""
+    from medgraph.graph.known import require_model, require_year
     from medgraph.graph.store import connect
     from medgraph.visualizations import write_report
     from medgraph.visualizations.static import FontMissing
 
     with connect() as store:
+        require_model(store, model)
+        require_year(store, year)
         try:
             path = write_report(store, output, model=model, year=year, lang=lang)
         except FontMissing as exc:

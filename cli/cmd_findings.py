@@ -8,6 +8,7 @@ medgraph islands --model hangzhou --without hangzhou.civil_affairs --format json
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import click
@@ -57,9 +58,15 @@ def gaps(model: str | None, year: int | None, line: float | None, fmt: str) -> N
     """Coverage gaps: who or what no scheme covers, certifies, funds or supervises, and the
     gaps the case data show (not enrolled, high burden, household burden, cliff, region)."""
     from medgraph.analysis.findings import gaps as find_gaps
+    from medgraph.graph.known import require_model, require_year
     from medgraph.graph.store import connect
 
+    if line is not None and not (math.isfinite(line) and line > 0):
+        raise click.BadParameter(f"{line!r}: give an amount in yuan above 0",
+                                 param_hint="'--warning-line'")
     with connect() as store:
+        require_model(store, model)
+        require_year(store, year)
         findings = find_gaps(store, model=model, year=year, params={"warning_line": line})
     _show(findings, fmt)
 
@@ -73,9 +80,11 @@ def islands(model: str | None, without: str | None, fmt: str) -> None:
     """Information islands: isolated systems, bodies no data path joins, duplicate-payment
     risks, monitors without data, and the single points of failure of the data network."""
     from medgraph.analysis.findings import islands as find_islands
+    from medgraph.graph.known import require_model
     from medgraph.graph.store import connect
 
     with connect() as store:
+        require_model(store, model)
         findings = find_islands(store, model=model, without=without)
     _show(findings, fmt)
 

@@ -7,6 +7,8 @@ medgraph serve --port 8000                  # then: curl -H "X-API-Key: KEY" ...
 
 from __future__ import annotations
 
+import copy
+
 import click
 
 from medgraph.output import FORMATS, render
@@ -15,8 +17,8 @@ from medgraph.output import FORMATS, render
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on (0.0.0.0 to serve other machines)")
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--workers", type=int, default=1, show_default=True,
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="worker processes, each with its own connection to the store")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
@@ -36,9 +38,13 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
     if not settings.keys_file.exists():
         click.echo(f"medgraph: no API keys yet ({settings.keys_file}); every request will be "
                    "refused until `medgraph api-key add NAME --role reader` makes one", err=True)
-    # Access logs name method, path and status; a key travels in a header and is never logged.
+    # Access logs name method, path and status; a key travels in a header and is never
+    # logged, and the query string is left out in case someone puts one there.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["filters"] = {"queryless": {"()": "medgraph.api.app.QuerylessAccessLog"}}
+    log_config["handlers"]["access"]["filters"] = ["queryless"]
     uvicorn.run("medgraph.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level)
+                workers=workers, log_level=log_level, log_config=log_config)
 
 
 @click.group("api-key")

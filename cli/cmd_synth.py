@@ -18,7 +18,10 @@ import click
               help="folder to write persons.csv, certificates.csv, cases.csv (or city.json)")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
-def synth(persons: int, seed: int, years: str, out: Path, fmt: str) -> None:
+@click.option("--prefix", default=None,
+              help="what every id starts with [default: the seed, s1- for --seed 1]; two "
+                   "cities with different prefixes load side by side")
+def synth(persons: int, seed: int, years: str, out: Path, fmt: str, prefix: str | None) -> None:
     """Write a synthetic city: households, certificates, enrolment and cases (docs/synth.md).
 
     \b
@@ -28,7 +31,8 @@ def synth(persons: int, seed: int, years: str, out: Path, fmt: str) -> None:
     from medgraph.loaders.synth import parse_years, write_city
 
     started = time.perf_counter()
-    paths = write_city(out, persons=persons, seed=seed, years=parse_years(years), fmt=fmt)
+    paths = write_city(out, persons=persons, seed=seed, years=parse_years(years), fmt=fmt,
+                       prefix=prefix)
     for path in paths:
         with path.open("rb") as handle:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))

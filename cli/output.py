@@ -66,8 +66,22 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+        writer.writerow({k: _raw(row.get(k)) for k in columns})
     return buffer.getvalue()
+
+
+def _raw(value: Any) -> str:
+    """A CSV cell for programs: numbers as Python writes them (no thousands separators),
+    lists and maps as JSON.
+
+    >>> _raw(60000.0), _raw(None), _raw({"a": 1})
+    ('60000.0', '', '{"a": 1}')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None,

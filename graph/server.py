@@ -32,6 +32,14 @@ from pathlib import Path
 
 DATABASE = "neo4j"  # the same database name works on Neo4j and on the embedded store
 USER = "root"
+# The store account analyst queries run as: it may read records and nothing else (no record
+# created, changed or deleted; no schema, settings or security change; no LOAD CSV of files,
+# which the store grants only with the security right).
+READER = "medgraph_reader"
+READER_GROUP = {
+    "database": DATABASE, "name": "reader", "resultSetLimit": -1, "readTimeout": -1,
+    "access": [], "types": {"*": {"access": ["readRecord"]}},
+}
 SERVER_CLASS = "com.arcadedb.server.ArcadeDBServer"
 
 
@@ -46,6 +54,7 @@ class ServerState:
     http_port: int
     home: str
     started_at: float
+    query_timeout_cap: float = 60.0  # seconds; the server stops any statement after it
 
     @property
     def uri(self) -> str:
@@ -87,16 +96,32 @@ class EmbeddedServer:
         self.query_timeout_cap = query_timeout_cap
         self.state_file = self.home / "server.json"
         self.password_file = self.home / "root-password"
+        self.reader_password_file = self.home / "reader-password"
         self.log_dir = self.home / "logs"
 
     # -- state ---------------------------------------------------------------
+    def _make_home(self) -> None:
+        """MEDGRAPH_HOME holds the database, passwords and keys: private to its user."""
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.home.stat().st_mode & 0o077:
+            self.home.chmod(0o700)
+
+    def _secret(self, path: Path) -> str:
+        if not path.exists():
+            self._make_home()
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(18))
+        return path.read_text().strip()
+
     def password(self) -> str:
-        if not self.password_file.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(18))
-        return self.password_file.read_text().strip()
+        """The root password: loads and medgraph's own statements run as root."""
+        return self._secret(self.password_file)
+
+    def reader_password(self) -> str:
+        """The password of READER, the account analyst queries run as."""
+        return self._secret(self.reader_password_file)
 
     def _read_state(self) -> ServerState | None:
         try:
@@ -137,6 +162,7 @@ class EmbeddedServer:
                 int(ports["-Darcadedb.server.httpIncomingPort"]),
                 str(self.home),
                 time.time(),
+                int(ports.get("-Darcadedb.command.timeout", "60000")) / 1000,
             )
         return None
 
@@ -148,7 +174,7 @@ class EmbeddedServer:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """Serialise start and stop between processes sharing this home."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        self._make_home()
         with open(self.home / ".lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
@@ -194,6 +220,12 @@ class EmbeddedServer:
             # The store ignores per-query timeouts sent over Bolt; this server-wide
             # limit is what really stops a runaway query on the server side.
             "command.timeout": int(self.query_timeout_cap * 1000),
+            # No file or network access from Cypher (LOAD CSV) or from imports, whoever asks.
+            "opencypher.loadCsv.allowFileUrls": "false",
+            "opencypher.loadCsv.allowRemoteUrls": "false",
+            "server.restoreImportAllowLocalUrls": "false",
+            "server.security.importAllowedLocalPaths": root / "no-imports",
+            "server.security.importBlockLocalNetworks": "true",
         }
         return [
             str(wheel / "jre" / "bin" / "java"),
@@ -207,6 +239,7 @@ class EmbeddedServer:
 
     def _spawn(self, wait: float) -> ServerState:
         self.password()
+        self.reader_password()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         bolt_port, http_port = _free_port(), _free_port()
         with open(self.log_dir / "server.out", "ab") as out:
@@ -218,8 +251,10 @@ class EmbeddedServer:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # outlives the command that started it
+                umask=0o077,  # the database files, logs and config are the user's alone
             )
-        state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time())
+        state = ServerState(proc.pid, bolt_port, http_port, str(self.home), time.time(),
+                            self.query_timeout_cap)
         self._write_state(state)
         ready = self._wait_ready(state, wait, proc)
         if ready is None:
@@ -228,7 +263,39 @@ class EmbeddedServer:
             tail = (self.log_dir / "server.out").read_text(errors="replace")[-2000:]
             raise ServerError(f"the embedded store did not start within {wait:.0f} s; "
                               f"log {self.log_dir / 'server.out'}:\n{tail}")
+        self.ensure_reader(ready)
         return ready
+
+    def ensure_reader(self, state: ServerState, *, renew: bool = False) -> None:
+        """Make READER, in its read-only group, if the server lacks it (idempotent).
+
+        `renew` makes it again, for a password file changed while the server ran.
+        """
+        self._http(state, "POST", "/server/groups", READER_GROUP)
+        users = self._http(state, "GET", "/server/users") or {}
+        names = {u.get("name") for u in users.get("result", users.get("users", []))
+                 if isinstance(u, dict)}
+        if READER in names and not renew:
+            return
+        if READER in names:
+            self._http(state, "POST", "/server", {"command": f"drop user {READER}"})
+        self._http(state, "POST", "/server/users", {
+            "name": READER, "password": self.reader_password(),
+            "databases": {DATABASE: [READER_GROUP["name"]]}})
+
+    def _http(self, state: ServerState, method: str, path: str,
+              body: dict | None = None) -> dict | None:
+        """One call to the server's HTTP API as root; ServerError when it fails."""
+        token = b64encode(f"{USER}:{self.password()}".encode()).decode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{state.http_port}/api/v1{path}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except (OSError, ValueError) as exc:
+            raise ServerError(f"the embedded store refused {method} {path}: {exc}") from None
 
     def _wait_ready(
         self, state: ServerState, wait: float, proc: subprocess.Popen | None = None

@@ -4,15 +4,22 @@
 `MEDGRAPH_NEO4J_URI` set it talks to that Neo4j 5 server, Aura or cluster;
 without it, it starts (if need be) the embedded store and talks to that.
 
-Two guarantees hold on both, and medgraph enforces them itself because the
-embedded store does not:
+Two kinds of reads, each with guarantees kept by the component that can keep them:
 
-- `Store.read` never writes. It runs in a READ transaction that is always
-  rolled back, and refuses a statement whose counters show an update.
-- `Store.read` stops at its time limit. The caller gets `QueryTimeout` when
-  the limit passes; Neo4j is sent the limit as a transaction timeout, and the
-  embedded store is started with a server-wide command timeout (the cap,
-  `MEDGRAPH_QUERY_TIMEOUT_CAP`) that aborts the query on the server.
+- `Store.read` runs medgraph's own statements (named queries, loaders' diffs).
+- `Store.query` runs an analyst's Cypher (the CLI without `--write`, the API's `/cypher`).
+  It is first checked on its tokens (`graph/cypher_check.py`), then run as a store account
+  that cannot write: on the embedded store the server user `medgraph_reader`, whose group may
+  only read records (no writes, no schema, no LOAD CSV); on Neo4j a READ transaction, which
+  the server refuses to write in (and `MEDGRAPH_NEO4J_READER_USER`, when set, names an account
+  with a reader role). At most `MEDGRAPH_ANALYST_QUERIES` run at once, and
+  `MEDGRAPH_ANALYST_QUERIES_PER_CALLER` per caller; beyond that `StoreBusy`. A query past its
+  time limit is stopped by the server: Neo4j is sent the limit as the transaction timeout; the
+  embedded store stops any statement at its cap (`MEDGRAPH_QUERY_TIMEOUT_CAP`), and a query
+  whose own limit is shorter keeps its place among the running ones until the server stops
+  it, so abandoned queries can never pile up on the server.
+
+Both reads run as that reader account, so neither can write whatever its text says.
 
 >>> with connect() as store:                                  # doctest: +SKIP
 ...     store.read("MATCH (a:Agency {id: $id}) RETURN a.name_zh AS name",
@@ -22,10 +29,10 @@ embedded store does not:
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import math
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -45,8 +52,9 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from medgraph.graph.cypher_check import refusal
 from medgraph.graph.schema import schema_statements
-from medgraph.graph.server import DATABASE, USER, EmbeddedServer, ServerError
+from medgraph.graph.server import DATABASE, READER, USER, EmbeddedServer, ServerError
 
 T = TypeVar("T")
 
@@ -67,6 +75,12 @@ class QueryError(StoreError):
     """The store rejected a statement (syntax, semantics)."""
 
 
+class StoreBusy(StoreError):
+    """Too many analyst queries run at once (for everyone, or for this caller); retry later."""
+
+    retry_after = 5
+
+
 @dataclass(frozen=True)
 class Settings:
     uri: str | None
@@ -77,6 +91,10 @@ class Settings:
     heap: str
     query_timeout: float
     query_timeout_cap: float
+    reader_user: str | None = None
+    reader_password: str | None = None
+    analyst_queries: int = 2
+    analyst_queries_per_caller: int = 1
 
     @property
     def embedded(self) -> bool:
@@ -93,6 +111,18 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     home = env.get("MEDGRAPH_HOME") or platformdirs.user_data_dir("medgraph")
+    # The embedded server's cap follows the limit, and the limit the cap, unless both are set.
+    cap_set, timeout_set = "MEDGRAPH_QUERY_TIMEOUT_CAP" in env, "MEDGRAPH_QUERY_TIMEOUT" in env
+    cap = _seconds(env, "MEDGRAPH_QUERY_TIMEOUT_CAP", "60")
+    timeout = _seconds(env, "MEDGRAPH_QUERY_TIMEOUT", str(min(30.0, cap)))
+    if timeout > cap:
+        if cap_set and timeout_set:
+            raise StoreError(f"MEDGRAPH_QUERY_TIMEOUT={timeout:g} is above "
+                             f"MEDGRAPH_QUERY_TIMEOUT_CAP={cap:g}: no query could run so long")
+        cap = timeout
+    # Analyst queries at once: about one per core, so that the store keeps a share of the
+    # machine for everyone else's reads whatever analysts run.
+    analysts = _count(env, "MEDGRAPH_ANALYST_QUERIES", str(max(2, os.cpu_count() or 2)))
     return Settings(
         uri=env.get("MEDGRAPH_NEO4J_URI") or None,
         user=env.get("MEDGRAPH_NEO4J_USER", "neo4j"),
@@ -100,52 +130,131 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         database=env.get("MEDGRAPH_NEO4J_DATABASE", DATABASE),
         home=Path(home).expanduser(),
         heap=env.get("MEDGRAPH_STORE_HEAP", "1g"),
-        query_timeout=float(env.get("MEDGRAPH_QUERY_TIMEOUT", "30")),
-        query_timeout_cap=float(env.get("MEDGRAPH_QUERY_TIMEOUT_CAP", "120")),
+        query_timeout=timeout,
+        query_timeout_cap=cap,
+        reader_user=env.get("MEDGRAPH_NEO4J_READER_USER") or None,
+        reader_password=env.get("MEDGRAPH_NEO4J_READER_PASSWORD"),
+        analyst_queries=analysts,
+        analyst_queries_per_caller=_count(env, "MEDGRAPH_ANALYST_QUERIES_PER_CALLER",
+                                          str(max(1, analysts // 2))),
     )
+
+
+def _seconds(env: dict[str, str] | os._Environ[str], name: str, default: str) -> float:
+    value = env.get(name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > 86_400:
+        raise StoreError(f"{name}={value!r}: expected seconds, more than 0 and at most 86400")
+    return seconds
+
+
+def _count(env: dict[str, str] | os._Environ[str], name: str, default: str) -> int:
+    value = env.get(name, default)
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise StoreError(f"{name}={value!r}: expected a whole number from 1 to 1000")
+    return int(value)
 
 
 def embedded_server(settings: Settings) -> EmbeddedServer:
     return EmbeddedServer(settings.home, settings.heap, settings.query_timeout_cap)
 
 
-# Clauses that write. Checked on the statement with strings and comments removed,
-# before it is sent, so that the usual mistake gets a clear message at once;
-# the rolled-back READ transaction and its counters are what guarantee it.
-_WRITE = re.compile(
-    r"\b(CREATE|MERGE|SET|DELETE|DETACH|REMOVE|DROP|FOREACH|LOAD\s+CSV|ALTER|GRANT|DENY|REVOKE)\b",
-    re.IGNORECASE,
-)
-_PROCEDURE = re.compile(r"\bCALL\s+(?!\{)(?!db\.)([A-Za-z_][\w.]*)", re.IGNORECASE)
-_STRINGS_AND_COMMENTS = re.compile(
-    r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL
-)
+def check_timeout(timeout: float, cap: float) -> float:
+    """A time limit for one query: a finite number of seconds above 0 and at most `cap`.
 
-
-@functools.lru_cache(maxsize=1024)  # named queries are checked once, not on every call
-def write_clause(statement: str) -> str | None:
-    """The first write clause of a Cypher statement, or None.
-
-    >>> write_clause("MATCH (n {name: 'CREATE'}) RETURN n") is None
-    True
-    >>> write_clause("MATCH (n) DETACH DELETE n")
-    'DETACH'
+    >>> check_timeout(5, 60)
+    5.0
+    >>> check_timeout(float("nan"), 60)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medgraph.graph.store.QueryError: the time limit must be ... got nan
     """
-    bare = _STRINGS_AND_COMMENTS.sub("''", statement)
-    match = _WRITE.search(bare)
-    if match:
-        return match.group(1).upper()
-    procedure = _PROCEDURE.search(bare)
-    return f"CALL {procedure.group(1)}" if procedure else None
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not (
+            math.isfinite(timeout) and 0 < timeout <= cap):
+        raise QueryError(f"the time limit must be a number of seconds above 0 and at most "
+                         f"{cap:g} (the store's cap); got {timeout!r}")
+    return float(timeout)
+
+
+def check_params(value: Any, where: str = "params", depth: int = 0) -> None:
+    """Refuse a parameter the store cannot take, before anything is sent.
+
+    >>> check_params({"id": "C1", "n": [1, 2.5, None, True]})
+    >>> check_params({"id": "\\ud800"})
+    Traceback (most recent call last):
+    ...
+    medgraph.graph.store.QueryError: params.id: text with a lone surrogate is not valid Unicode
+    """
+    if depth > 32:
+        raise QueryError(f"{where}: nested more than 32 deep")
+    if isinstance(value, str):
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise QueryError(f"{where}: text with a lone surrogate is not valid Unicode")
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise QueryError(f"{where}: integers must fit in 64 bits")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise QueryError(f"{where}: numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise QueryError(f"{where}: map keys must be text")
+            check_params(key, f"{where}.{key[:40]!s}", depth + 1)
+            check_params(item, f"{where}.{key[:40]!s}", depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_params(item, f"{where}[{index}]", depth + 1)
+    else:
+        raise QueryError(f"{where}: values must be numbers, text, booleans, lists or maps")
+
+
+class _Slots:
+    """How many analyst queries run, in all and per caller; a place is held until the store
+    has finished with the query, not merely until its caller stopped waiting."""
+
+    def __init__(self, total: int, per_caller: int) -> None:
+        self.total, self.per_caller = total, per_caller
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, caller: str) -> None:
+        with self._lock:
+            if sum(self._running.values()) >= self.total:
+                raise StoreBusy(f"{self.total} analyst queries are running, the most the store "
+                                "takes at once; retry shortly")
+            if self._running.get(caller, 0) >= self.per_caller:
+                raise StoreBusy(f"{self.per_caller} of your queries are still running on the "
+                                "store (a query stopped waiting for is held until the store "
+                                "stops it); retry shortly")
+            self._running[caller] = self._running.get(caller, 0) + 1
+
+    def give(self, caller: str) -> None:
+        with self._lock:
+            self._running[caller] -= 1
+            if not self._running[caller]:
+                del self._running[caller]
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(self._running.values())
 
 
 class Store:
     """A connection to the graph, embedded or Neo4j. Use `connect()` to get one."""
 
-    def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
-        self.driver = driver
+    def __init__(self, driver: neo4j.Driver, settings: Settings,
+                 reader: neo4j.Driver | None = None) -> None:
+        self.driver = driver  # root (embedded) or the configured user: writes, schema
+        self.reader = reader or driver  # the account that may only read: every read
         self.settings = settings
         self.database = settings.database
+        self.slots = _Slots(settings.analyst_queries, settings.analyst_queries_per_caller)
         # Write transactions committed through this Store: a cache of answers read from the
         # store (analysis.trace.AccountabilityCache) knows from it that they may be stale.
         self.writes = 0
@@ -158,6 +267,8 @@ class Store:
 
     def close(self) -> None:
         self.driver.close()
+        if self.reader is not self.driver:
+            self.reader.close()
 
     def describe(self) -> str:
         """Where the graph lives, in one line for people (no password)."""
@@ -175,27 +286,80 @@ class Store:
         timeout: float | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Run a read-only statement; return at most `limit` rows as dicts."""
-        clause = write_clause(statement)
-        if clause:
-            raise WriteRefused(f"read-only: the statement writes ({clause}); nothing was written")
+        """Run one of medgraph's own read statements; return at most `limit` rows as dicts.
+
+        It runs as the reader account, so it cannot write either.
+        """
         timeout = self.settings.query_timeout if timeout is None else timeout
-        # A daemon thread, so that a query abandoned at its limit never holds up the
-        # caller, nor the exit of the process, while the server stops it.
+        return self._run_read(statement, params or {}, timeout, limit, release=None)
+
+    def query(
+        self,
+        statement: str,
+        params: dict[str, Any] | None = None,
+        *,
+        caller: str = "cli",
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run an analyst's read-only Cypher; return at most `limit` rows as dicts.
+
+        Raises WriteRefused (the check or the store refused it: nothing was written),
+        QueryTimeout, StoreBusy (too many running), QueryError (the store rejected it).
+        """
+        with self.admit(statement, params, caller=caller, timeout=timeout) as admitted:
+            return admitted.rows(limit)
+
+    def admit(self, statement: str, params: dict[str, Any] | None = None, *,
+              caller: str = "cli", timeout: float | None = None) -> AdmittedQuery:
+        """Check an analyst's query and take its place among the running ones, at once.
+
+        Nothing here waits on the store, so a server may call it on its event loop and
+        refuse (WriteRefused, QueryError, StoreBusy) without using a thread; the query runs
+        when `rows()` is called, in a `with` block that gives the place back if it never is.
+        """
+        reason = refusal(statement)
+        if reason:
+            raise WriteRefused(f"read-only: {reason}; it was not sent to the store and nothing "
+                               "was written")
+        timeout = check_timeout(self.settings.query_timeout if timeout is None else timeout,
+                                self.settings.query_timeout_cap)
+        params = params or {}
+        check_params(params)
+        self.slots.take(caller)
+        return AdmittedQuery(self, statement, params, timeout, caller)
+
+    def _run_read(self, statement: str, params: dict[str, Any], timeout: float,
+                  limit: int | None, release: Callable[[], None] | None
+                  ) -> list[dict[str, Any]]:
+        # A daemon thread, so that a query abandoned at its limit never holds up the caller,
+        # nor the exit of the process, while the server stops it. `release` runs when the
+        # store has answered, however long after the caller stopped waiting.
         outcome: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                outcome["rows"] = self._read(statement, params or {}, timeout, limit)
+                outcome["rows"] = self._read(statement, params, timeout, limit)
             except BaseException as exc:  # handed to the caller below
                 outcome["error"] = exc
+            finally:
+                if release is not None:
+                    release()
 
         worker = threading.Thread(target=run, daemon=True, name="medgraph-read")
         worker.start()
-        worker.join(timeout)
+        # Where the store stops the query at this limit (Neo4j, or the embedded store at its
+        # cap), wait a moment for it to say so; otherwise stop waiting at the limit.
+        server_stops = not self.settings.embedded or timeout >= self.settings.query_timeout_cap
+        worker.join(timeout + 2 if server_stops else timeout)
         if worker.is_alive():
-            raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and was "
-                               "stopped")
+            if not server_stops:
+                raise QueryTimeout(
+                    f"the query ran past its time limit of {timeout:g} s; medgraph stopped "
+                    f"waiting, and the embedded store stops it at its cap of "
+                    f"{self.settings.query_timeout_cap:g} s")
+            raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and the "
+                               "store stopped it")
         if "error" in outcome:
             raise outcome["error"]
         return outcome["rows"]
@@ -203,7 +367,7 @@ class Store:
     def _read(
         self, statement: str, params: dict[str, Any], timeout: float, limit: int | None
     ) -> list[dict[str, Any]]:
-        with self.driver.session(database=self.database,
+        with self.reader.session(database=self.database,
                                  default_access_mode=neo4j.READ_ACCESS) as session:
             tx = session.begin_transaction(timeout=timeout)
             try:
@@ -213,19 +377,17 @@ class Store:
                     if limit is not None and len(rows) >= limit:
                         break
                     rows.append(record.data())
-                summary = result.consume()
-                if summary.counters.contains_updates or summary.counters.contains_system_updates:
-                    raise WriteRefused("read-only: the statement tried to write; it was rolled "
-                                       "back and nothing was written")
+                result.consume()
                 return rows
-            except ClientError as exc:
-                raise _translate(exc) from None
-            except (OverflowError, TypeError) as exc:  # the driver cannot encode a parameter
-                raise QueryError(f"a parameter cannot be sent to the store: {exc} (integers "
-                                 "must fit in 64 bits; values must be numbers, text, "
-                                 "booleans, lists or maps)") from None
+            except Neo4jError as exc:
+                raise _translate(exc, self.settings) from None
+            except (OverflowError, TypeError, ValueError, UnicodeError) as exc:
+                # The driver could not encode a parameter or decode a value.
+                raise QueryError(f"a value cannot pass between medgraph and the store: "
+                                 f"{exc}") from None
             finally:
-                tx.rollback()  # a read never commits anything
+                if not tx.closed():
+                    tx.rollback()  # a read never commits anything
 
     # -- writing -------------------------------------------------------------------
     def write(self, statement: str, params: dict[str, Any] | None = None) -> dict[str, int]:
@@ -268,7 +430,7 @@ class Store:
             except ClientError as exc:
                 if not tx.closed():
                     tx.rollback()
-                raise _translate(exc) from None
+                raise _translate(exc, self.settings) from None
             except BaseException:
                 if not tx.closed():
                     tx.rollback()
@@ -291,6 +453,31 @@ class Store:
                     raise _translate(exc) from None
 
 
+class AdmittedQuery:
+    """An analyst query checked and holding its place; `rows()` runs it, once."""
+
+    def __init__(self, store: Store, statement: str, params: dict[str, Any], timeout: float,
+                 caller: str) -> None:
+        self.store, self.statement, self.params = store, statement, params
+        self.timeout, self.caller = timeout, caller
+        self._started = False
+
+    def __enter__(self) -> AdmittedQuery:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._started:  # never ran: its place is free again
+            self._started = True
+            self.store.slots.give(self.caller)
+
+    def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        if self._started:
+            raise RuntimeError("an admitted query runs once")
+        self._started = True
+        return self.store._run_read(self.statement, self.params, self.timeout, limit,
+                                    release=lambda: self.store.slots.give(self.caller))
+
+
 class WriteTransaction:
     def __init__(self, tx: neo4j.Transaction) -> None:
         self._tx = tx
@@ -309,6 +496,17 @@ class WriteTransaction:
     def rows(self, statement: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return [r.data() for r in self._tx.run(statement, params or {})]
 
+    def rows_and_counters(self, statement: str, params: dict[str, Any] | None = None
+                          ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The rows of a statement and what it changed (`medgraph query --write`)."""
+        result = self._tx.run(statement, params or {})
+        rows = [r.data() for r in result]
+        c = result.consume().counters
+        return rows, {"nodes_created": c.nodes_created, "nodes_deleted": c.nodes_deleted,
+                      "relationships_created": c.relationships_created,
+                      "relationships_deleted": c.relationships_deleted,
+                      "properties_set": c.properties_set, "labels_added": c.labels_added}
+
     def batches(
         self, statement: str, rows: Iterable[dict[str, Any]], size: int = 5000
     ) -> None:
@@ -323,26 +521,68 @@ class WriteTransaction:
             self.run(statement, {"rows": batch})
 
 
-def _translate(exc: Neo4jError) -> StoreError:
+def _translate(exc: Neo4jError, settings: Settings | None = None) -> StoreError:
     code = exc.code or ""
+    message = exc.message or str(exc)
+    if settings is not None:  # the store's own paths are nobody's business
+        message = message.replace(str(settings.home), "$MEDGRAPH_HOME")
+    if len(message) > 500:
+        message = message[:500] + "..."
     if "AccessMode" in code or "Forbidden" in code:
-        return WriteRefused(f"read-only: {exc.message}; nothing was written")
-    if "Timeout" in code or "TimedOut" in code:
-        return QueryTimeout(f"the query was stopped at its time limit: {exc.message}")
-    return QueryError(exc.message or str(exc))
+        return WriteRefused(f"read-only: the store refused it ({message}); nothing was written")
+    if "Timeout" in code or "TimedOut" in code or "Terminated" in code:
+        return QueryTimeout(f"the query ran past its time limit and the store stopped it: "
+                            f"{message}")
+    if "OutOfMemory" in code or "MemoryPool" in code or "OutOfMemory" in message:
+        return QueryError(f"the store ran out of memory for this query: {message}")
+    return QueryError(message)
 
 
 def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> Store:
     """Connect to the configured store, starting the embedded one if needed."""
     settings = settings or settings_from_env()
     if settings.embedded:
+        server = embedded_server(settings)
         try:
-            state = embedded_server(settings).start()
+            state = server.start()
         except ServerError as exc:
             raise StoreError(str(exc)) from None
-        uri, auth = state.uri, (USER, embedded_server(settings).password())
+        uri, auth = state.uri, (USER, server.password())
+        reader_auth: tuple[str, str] | None = (READER, server.reader_password())
+        if state.query_timeout_cap != settings.query_timeout_cap:
+            # A server started by another process with another cap: its cap is what holds.
+            settings = dataclasses.replace(
+                settings, query_timeout_cap=state.query_timeout_cap,
+                query_timeout=min(settings.query_timeout, state.query_timeout_cap))
     else:
         uri, auth = settings.uri, (settings.user, settings.password or "")
+        reader_auth = ((settings.reader_user, settings.reader_password or "")
+                       if settings.reader_user else None)
+    driver = _driver(uri, auth, settings.database)
+    reader = None
+    if reader_auth is not None:
+        try:
+            reader = _driver(uri, reader_auth, settings.database)
+        except StoreError:
+            if not settings.embedded:
+                driver.close()
+                raise
+            # A server started before its reader account existed, or whose reader password
+            # file was replaced: make the account again, once.
+            try:
+                server.ensure_reader(state, renew=True)
+            except ServerError as exc:
+                driver.close()
+                raise StoreError(str(exc)) from None
+            reader = _driver(uri, reader_auth, settings.database)
+    store = Store(driver, settings, reader)
+    if apply_schema:
+        store.apply_schema()
+    return store
+
+
+def _driver(uri: str, auth: tuple[str, str], database: str) -> neo4j.Driver:
+    """A driver for one account, checked: the server answers, the account and database exist."""
     try:
         # Neo4j warns of every label, type or property a statement names that the graph does
         # not hold (yet), and the driver logs each warning with the whole statement: the
@@ -356,7 +596,7 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
         raise StoreError(f"MEDGRAPH_NEO4J_URI {uri!r} is not a Neo4j address: {exc}") from None
     try:
         driver.verify_connectivity()
-        _check_database(driver, settings.database, uri)
+        _check_database(driver, database, uri)
     except AuthError:
         driver.close()
         raise StoreError(f"{uri}: authentication failed for user {auth[0]!r}; check "
@@ -367,10 +607,7 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
     except StoreError:
         driver.close()
         raise
-    store = Store(driver, settings)
-    if apply_schema:
-        store.apply_schema()
-    return store
+    return driver
 
 
 def _check_database(driver: neo4j.Driver, database: str, uri: str) -> None:

@@ -42,12 +42,16 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from neo4j.exceptions import DatabaseError, IncompleteCommit, ServiceUnavailable, SessionExpired
 
 from medgraph.graph.store import Store, StoreError, WriteTransaction
-from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean
+from medgraph.loaders import datasets
+from medgraph.loaders.errors import LoadStopped
+from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean, read_by_id
 from medgraph.settlement import RuleSet, SettlementInput, as_records, settle_vectorised
 from medgraph.settlement.inputs import known_categories
 from medgraph.settlement.vectorised import settle_payments
@@ -68,12 +72,14 @@ def case_graph(
     results: Iterable[dict[str, Any]],
     model: str,
     years: Iterable[int] | None = None,
+    dataset: str | None = None,
 ) -> tuple[list[Node], list[Edge]]:
     """Nodes and edges for settled case data; schemes are those of `model`.
 
     `years`: the years the data cover (default: those of these cases). A person marked
     `enrolled` is enrolled in each of them, with or without care that year, so that the
-    enrolment rate counts recipients who were not ill.
+    enrolment rate counts recipients who were not ill. `dataset`: the name every node
+    carries (loaders.datasets).
     """
     cases = list(cases)
     if years is None:
@@ -103,6 +109,10 @@ def case_graph(
         for year in _enrolled_years(person, span):
             edges.append(_edge("ENROLLED_IN", "Person", pid, "Scheme",
                                f"{model}.basic_medical_insurance", key=str(year), year=year))
+        if person.get("huiminbao"):  # bought huiminbao (000 §3.2 开放投保): the years of the data
+            for year in span:
+                edges.append(_edge("ENROLLED_IN", "Person", pid, "Scheme", f"{model}.huiminbao",
+                                   key=str(year), year=year))
     settled = {r["id"]: r for r in results}
     for case in cases:
         result = settled.get(case["id"], {})
@@ -127,6 +137,9 @@ def case_graph(
     burdens = burden_records(cases, settled, household_of)
     nodes.extend(Node("Burden", b["id"], b) for b in burdens)
     edges.extend(_edge("HAS_BURDEN", "Person", b["person"], "Burden", b["id"]) for b in burdens)
+    if dataset is not None:
+        for node in nodes:
+            node.props["dataset"] = dataset
     return nodes, edges
 
 
@@ -212,25 +225,50 @@ def load_cases(
     results: list[dict[str, Any]],
     model: str,
     *,
+    dataset: str,
+    source: str = "<records>",
+    replace: bool = False,
     dry_run: bool = False,
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
-    first_load: bool | None = None,
     years: Iterable[int] | None = None,
 ) -> Plan:
-    """Write settled case data; only what differs from the store is written.
+    """Make the dataset `dataset` hold exactly this settled case data, in one transaction.
 
-    Into a store without case data (`first_load`, found out when not given) every node
-    and relationship is new: the comparison with the store is skipped and everything is
-    created. Otherwise the store is read, anchored on the ids of the load, and only the
-    difference is written, so a second load of the same data changes nothing.
-    Refused (StoreError) when the schemes or categories the cases point to are not in the
-    store: the model must be loaded first, or the relationships would silently be missing.
+    Only what differs from the store is written, so a second load of the same data changes
+    nothing; relationships of these persons and cases that the data no longer give, and the
+    dataset's nodes it no longer names, are deleted (loaders.datasets). Refused before
+    anything is written (StoreError) when the schemes or categories the cases point to are
+    not in the store, or (DatasetConflict) when the ids belong to another dataset and
+    `replace` is not given.
     """
+    datasets.check_name(dataset)
     require_targets(store, persons, results, model)
-    nodes, edges = case_graph(persons, cases, results, model, years)
-    if first_load is None:
-        first_load = not case_data_in_store(store)
+    nodes, edges = case_graph(persons, cases, results, model, years, dataset)
+    first_load = not case_data_in_store(store)
+    if not first_load:
+        datasets.check_claims(store, dataset, source, _ids(nodes, datasets.CLAIMED),
+                              replace=replace)
+    if not dry_run:
+        datasets.begin(store, dataset, source, "", model)
+    plan = _write_batch(store, nodes, edges, first_load=first_load, dry_run=dry_run,
+                        batch_size=batch_size, progress=progress)
+    if not first_load:
+        _prune(store, dataset, _ids(nodes, datasets.LABELS), plan, dry_run=dry_run)
+    if not dry_run:
+        datasets.finish(store, dataset, {"persons": len(persons), "cases": len(cases)})
+    return plan
+
+
+def _write_batch(store: Store, nodes: list[Node], edges: list[Edge], *, first_load: bool,
+                 dry_run: bool, batch_size: int, progress: Callable[[int], None] | None
+                 ) -> Plan:
+    """Plan one batch against the store and write it in one transaction.
+
+    Into a store that held no case data when the load began (`first_load`) every node and
+    relationship is new: the comparison with the store is skipped and everything is
+    created. Otherwise the store is read, anchored on the ids of the batch.
+    """
     fresh = first_load and _unique(nodes, edges)
     plan = Plan(create_nodes=nodes, create_edges=edges) if fresh else _diff(store, nodes, edges)
     if not dry_run and plan.changes:
@@ -244,6 +282,25 @@ def load_cases(
     return plan
 
 
+def _prune(store: Store, dataset: str, keep: dict[str, set[str]], plan: Plan, *,
+           dry_run: bool) -> None:
+    """Delete the dataset's nodes the input no longer names; count them into `plan`."""
+    planned = set(plan.delete_nodes)
+    stale = [node for node in datasets.stale(store, dataset, keep) if node not in planned]
+    plan.delete_nodes += stale
+    if stale and not dry_run:
+        plan.detached += datasets.delete_nodes(store, stale)["relationships_deleted"]
+
+
+def _ids(nodes: Iterable[Node], labels: Iterable[str]) -> dict[str, set[str]]:
+    wanted = set(labels)
+    found: dict[str, set[str]] = {label: set() for label in wanted}
+    for node in nodes:
+        if node.label in wanted:
+            found[node.label].add(node.id)
+    return found
+
+
 # Rows sent in one UNWIND statement: at 100k cases, 20,000 wrote about 20 % faster than
 # 5,000 into the embedded store.
 ROWS_PER_STATEMENT = 20_000
@@ -252,48 +309,108 @@ ROWS_PER_STATEMENT = 20_000
 # persons, ran its 1 GB heap out of memory.
 CASES_PER_TRANSACTION = 25_000
 
+
 def load_settled(
     store: Store,
     inp: SettlementInput,
     rules: RuleSet,
     model: str,
     *,
+    dataset: str,
+    source: str | None = None,
+    replace: bool = False,
     cases_per_transaction: int = CASES_PER_TRANSACTION,
     rows_per_statement: int = ROWS_PER_STATEMENT,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Counter[str]:
-    """Settle an input with `rules` and write it, whole households at a time, one transaction
-    per batch of about `cases_per_transaction` cases.
+    """Settle an input with `rules` and make the dataset `dataset` hold exactly it, whole
+    households at a time, one transaction per batch of about `cases_per_transaction` cases.
 
     Each batch is settled on its own (caps and deductibles run per person, so the result is
     the same) and turned into records only then: memory stays bounded by the batch, whatever
-    the size of the city. The whole input is settled once first, as columns, so that bad
-    rules and missing schemes or categories are refused before anything is written. A second
-    load of the same input changes nothing, and a load cut off half way is completed by
-    running it again. `progress` is called with the number of cases of each batch written.
-    Returns the summed plan summaries (nodes_created, relationships_created, ...).
+    the size of the city. Before anything is written the whole input is settled once, as
+    columns, so that bad rules and missing schemes or categories are refused, and its ids
+    are checked against the other datasets. A second load of the same input changes
+    nothing; a load cut off half way (the process killed, the store gone) is completed by
+    running it again: the dataset stays `status: loading` until the last batch is in, and
+    the nodes it no longer names are deleted only then. A failure of the store raises
+    LoadStopped naming the batch and what is already in. `progress` is called with the
+    number of cases of each batch written. Returns the summed plan summaries
+    (nodes_created, ..., relationships_deleted).
     """
+    datasets.check_name(dataset)
+    source = source or str(Path(inp.source).resolve())
     paid = settle_payments(inp, rules)
     categories = known_categories()
     _require(store, model,
              categories={categories[c] for c in np.unique(inp.cert_category).tolist()},
              schemes={f"{model}.{code}" for code, fen in paid.items() if fen.any()}
-             | ({f"{model}.basic_medical_insurance"} if inp.enrolled.any() else set()))
+             | ({f"{model}.basic_medical_insurance"} if inp.enrolled.any() else set())
+             | ({f"{model}.huiminbao"} if inp.huiminbao.any() else set()))
     days = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     years = sorted((np.unique(days) + 1970).tolist())  # enrolment spans the whole input
     first_load = not case_data_in_store(store)
+    households = {h for h in inp.household_ids if h}
+    if not first_load:
+        datasets.check_claims(store, dataset, source, {
+            "Person": inp.person_ids, "Household": households, "Case": inp.case_ids},
+            replace=replace)
+    digest = datasets.content_hash(inp.source) if Path(inp.source).exists() else ""
+    if not dry_run:
+        _stopping("before the first batch", lambda: datasets.begin(
+            store, dataset, source, digest, model))
     totals: Counter[str] = Counter()
-    for persons in household_batches(inp, cases_per_transaction):
+    batches = list(household_batches(inp, cases_per_transaction))
+    done = {"persons": 0, "cases": 0}
+    for number, persons in enumerate(batches, start=1):
         batch = inp.subset(persons)
         results = settle_vectorised(batch, rules)
         person_rows, case_rows = as_records(batch)
-        plan = load_cases(store, person_rows, case_rows, results, model, dry_run=dry_run,
-                          first_load=first_load, years=years, batch_size=rows_per_statement)
+        nodes, edges = case_graph(person_rows, case_rows, results, model, years, dataset)
+        where = (f"batch {number} of {len(batches)} (persons {batch.person_ids[0]} to "
+                 f"{batch.person_ids[-1]}); {number - 1} batches are in ({done['persons']:,} "
+                 f"persons, {done['cases']:,} cases)")
+        plan = _stopping(where, lambda nodes=nodes, edges=edges: _write_batch(
+            store, nodes, edges, first_load=first_load, dry_run=dry_run,
+            batch_size=rows_per_statement, progress=None))
         totals.update(plan.summary())
+        done["persons"] += len(person_rows)
+        done["cases"] += len(case_rows)
         if progress is not None:
             progress(len(case_rows))
+    if not first_load:
+        keep = {"Person": set(inp.person_ids), "Household": households,
+                "Case": set(inp.case_ids), "Burden": _burden_ids(inp)}
+        pruned = Plan()
+        _stopping("removing what the input no longer has (every batch is in)",
+                  lambda: _prune(store, dataset, keep, pruned, dry_run=dry_run))
+        totals.update(pruned.summary())
+    if not dry_run:
+        _stopping("recording the dataset as complete (every batch is in)",
+                  lambda: datasets.finish(store, dataset, {
+                      "persons": len(inp.person_ids), "households": len(households),
+                      "cases": len(inp), "certificates": len(inp.cert_person),
+                      "years": years}))
     return totals
+
+
+def _burden_ids(inp: SettlementInput) -> set[str]:
+    """The ids of the Burdens an input gives: one per person and year with cases."""
+    years = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    pairs = np.unique(np.stack([inp.case_person, years]), axis=1)
+    return {f"{inp.person_ids[p]}|{y}" for p, y in zip(pairs[0].tolist(), pairs[1].tolist(),
+                                                       strict=True)}
+
+
+def _stopping(where: str, work: Callable[[], Any]) -> Any:
+    """Run `work`; a failure of the store itself becomes LoadStopped saying `where`."""
+    try:
+        return work()
+    except (ServiceUnavailable, SessionExpired, DatabaseError, IncompleteCommit, OSError) as exc:
+        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise LoadStopped(f"the store failed at {where}: {reason.splitlines()[0]}; run the "
+                          "same load again to complete it") from None
 
 
 def household_batches(inp: SettlementInput, size: int) -> Iterator[np.ndarray]:
@@ -330,6 +447,8 @@ def require_targets(
         wanted["BeneficiaryCategory"].update(c["category"] for c in person.get("certificates", []))
         if person.get("enrolled") or person.get("enrolled_years"):
             wanted["Scheme"].add(f"{model}.basic_medical_insurance")
+        if person.get("huiminbao"):
+            wanted["Scheme"].add(f"{model}.huiminbao")
     for result in results:
         wanted["Scheme"].update(f"{model}.{code}"
                                 for code, amount in (result.get("payments") or {}).items()
@@ -355,46 +474,55 @@ def _unique(nodes: list[Node], edges: list[Edge]) -> bool:
             and len({e.id for e in edges}) == len(edges))
 
 
+# The relationships a Person or Case of case data owns: the input gives all of them, so
+# those it no longer gives (a case moved to another person, a person to another household,
+# a certificate withdrawn, a payment the new settlement no longer makes) are deleted.
+OWNED = {"Person": ("MEMBER_OF", "HOLDS", "ENROLLED_IN", "HAS_CASE", "HAS_BURDEN"),
+         "Case": ("SETTLED_BY",)}
+
+
 def _diff(store: Store, nodes: list[Node], edges: list[Edge]) -> Plan:
     """What differs from the store, read by id through the id index.
 
-    `UNWIND $ids ... MATCH (n:Label {id: i})` uses the index on `id`; `WHERE n.id IN $ids`
-    does not on the embedded store, and relationships have no index at all, so they are
-    read from their start node.
+    Relationships have no index at all, so they are read from their start node: every
+    relationship of OWNED from the persons and cases of the batch, to find both those that
+    changed and those the input no longer has. A Burden whose person no longer has cases
+    that year goes with its relationship.
     """
     plan = Plan()
     by_label: dict[str, list[Node]] = defaultdict(list)
     for node in nodes:
         by_label[node.label].append(node)
     for label, group in by_label.items():
-        existing = _read(store, f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
-                         "RETURN n.id AS id, properties(n) AS p", [n.id for n in group])
+        existing = read_by_id(store, f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
+                              "RETURN n.id AS id, properties(n) AS p", [n.id for n in group])
         for node in group:
             if node.id not in existing:
                 plan.create_nodes.append(node)
             elif existing[node.id] != node.props:
                 plan.update_nodes.append(node)
-    by_start: dict[tuple[str, str], list[Edge]] = defaultdict(list)
-    for edge in edges:
-        by_start[(edge.from_label, edge.type)].append(edge)
-    for (label, rel_type), group in by_start.items():
-        existing = _read(store, f"UNWIND $ids AS i MATCH (:{label} {{id: i}})-[r:{rel_type}]->() "
-                         "RETURN r.id AS id, properties(r) AS p",
-                         sorted({e.from_id for e in group}))
-        for edge in group:
-            if edge.id not in existing:
-                plan.create_edges.append(edge)
-            elif existing[edge.id] != edge.props:
-                plan.update_edges.append(edge)
+    wanted = {edge.id: edge for edge in edges}
+    burdens = {n.id for n in by_label.get("Burden", [])}
+    seen: set[str] = set()
+    for label, rel_types in OWNED.items():
+        starts = [n.id for n in by_label.get(label, [])]
+        for rel_type in rel_types:
+            for chunk in range(0, len(starts), READ_BATCH):
+                for row in store.read(
+                        f"UNWIND $ids AS i MATCH (:{label} {{id: i}})-[r:{rel_type}]->(b) "
+                        "RETURN i AS start, r.id AS id, properties(r) AS p, b.id AS end",
+                        {"ids": starts[chunk:chunk + READ_BATCH]}):
+                    edge = wanted.get(row["id"])
+                    if edge is None or row["id"] in seen:  # gone from the input, or twice
+                        plan.delete_edges.append((rel_type, row["id"], label, row["start"]))
+                        if rel_type == "HAS_BURDEN" and row["end"] not in burdens:
+                            plan.delete_nodes.append(("Burden", row["end"]))
+                    else:
+                        seen.add(row["id"])
+                        if edge.props != row["p"]:
+                            plan.update_edges.append(edge)
+    plan.create_edges = [edge for edge in edges if edge.id not in seen]
     return plan
-
-
-def _read(store: Store, statement: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), READ_BATCH):
-        for row in store.read(statement, {"ids": ids[start:start + READ_BATCH]}):
-            found[row["id"]] = row["p"]
-    return found
 
 
 def _create_all(tx: WriteTransaction, plan: Plan, batch_size: int,

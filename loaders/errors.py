@@ -38,3 +38,9 @@ class InputErrors(InputError):
         if more >= 20:
             lines.append(f"... and {len(self.errors) - 20} more")
         return "\n".join(lines)
+
+
+class LoadStopped(RuntimeError):
+    """The store failed in the middle of a load (killed, disk full): the CLI exits 1 with one
+    line naming the batch that stopped and what is already in; running the load again
+    completes it."""

@@ -28,6 +28,8 @@ from medgraph.loaders.errors import InputError, InputErrors
 from medgraph.loaders.sync import Edge, Node, Plan, apply_plan, clean, plan_sync
 
 COMMON = "common"
+# Labels of case data (loaders.cases): never part of a model, never read to load one.
+CASE_LABELS = frozenset({"Person", "Household", "Case", "Burden", "Dataset"})
 ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 STRUCTURAL = {"id", "label", "from", "type", "to", "key"}
 
@@ -315,7 +317,9 @@ def to_graph(model: Model) -> tuple[list[Node], list[Edge]]:
 def load_model(store: Store, model: Model, *, dry_run: bool = False) -> Plan:
     """Make the store hold exactly this model (and data/common), in one transaction."""
     nodes, edges = to_graph(model)
-    plan = plan_sync(store, nodes, edges, prune_models=[COMMON, model.name])
+    plan = plan_sync(store, nodes, edges, prune_models=[COMMON, model.name],
+                     prune_labels=[label for label in load_schema().labels
+                                   if label not in CASE_LABELS])
     if not dry_run and plan.changes:
         store.write_transaction(lambda tx: apply_plan(tx, plan))
     return plan

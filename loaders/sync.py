@@ -48,7 +48,10 @@ class Plan:
     delete_nodes: list[tuple[str, str]] = field(default_factory=list)  # (label, id)
     create_edges: list[Edge] = field(default_factory=list)
     update_edges: list[Edge] = field(default_factory=list)
-    delete_edges: list[tuple[str, str]] = field(default_factory=list)  # (type, id)
+    # (type, id, start label, start id): a relationship is found from its start node
+    delete_edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # relationships that went with deleted nodes (DETACH DELETE), counted as deleted too
+    detached: int = 0
 
     @classmethod
     def empty(cls) -> Plan:
@@ -61,7 +64,7 @@ class Plan:
             "nodes_deleted": len(self.delete_nodes),
             "relationships_created": len(self.create_edges),
             "relationships_updated": len(self.update_edges),
-            "relationships_deleted": len(self.delete_edges),
+            "relationships_deleted": len(self.delete_edges) + self.detached,
         }
 
     @property
@@ -85,37 +88,36 @@ def plan_sync(
     edges: list[Edge],
     *,
     prune_models: Iterable[str] = (),
+    prune_labels: Iterable[str] = (),
 ) -> Plan:
-    """Compare what the store holds with `nodes` and `edges`; return what must change."""
+    """Compare what the store holds with `nodes` and `edges`; return what must change.
+
+    Nodes with a `model` of `prune_models` that `nodes` lack are deleted, and so are the
+    relationships of that `model` that `edges` lack; both are looked for only under
+    `prune_labels` (the labels model data may carry), so that the millions of case nodes
+    and relationships beside a model are never read to load it.
+    """
     plan = Plan()
     by_label: dict[str, list[Node]] = defaultdict(list)
     for node in nodes:
         by_label[node.label].append(node)
     for label, group in by_label.items():
-        existing: dict[str, dict] = {}
-        for chunk in _chunks([n.id for n in group], READ_BATCH):
-            for row in store.read(
-                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p",
-                {"ids": chunk},
-            ):
-                existing[row["id"]] = row["p"]
+        existing = read_by_id(
+            store, f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
+            "RETURN n.id AS id, properties(n) AS p", [n.id for n in group])
         for node in group:
             if node.id not in existing:
                 plan.create_nodes.append(node)
             elif existing[node.id] != node.props:
                 plan.update_nodes.append(node)
-    by_type: dict[str, list[Edge]] = defaultdict(list)
+    by_start: dict[tuple[str, str], list[Edge]] = defaultdict(list)
     for edge in edges:
-        by_type[edge.type].append(edge)
-    for rel_type, group in by_type.items():
-        existing = {}
-        for chunk in _chunks([e.id for e in group], READ_BATCH):
-            for row in store.read(
-                f"MATCH ()-[r:{rel_type}]->() WHERE r.id IN $ids RETURN r.id AS id, "
-                "properties(r) AS p",
-                {"ids": chunk},
-            ):
-                existing[row["id"]] = row["p"]
+        by_start[(edge.from_label, edge.type)].append(edge)
+    for (label, rel_type), group in by_start.items():
+        # Read from the start node: relationships have no index on either store.
+        existing = read_by_id(
+            store, f"UNWIND $ids AS i MATCH (:{label} {{id: i}})-[r:{rel_type}]->() "
+            "RETURN r.id AS id, properties(r) AS p", sorted({e.from_id for e in group}))
         for edge in group:
             if edge.id not in existing:
                 plan.create_edges.append(edge)
@@ -123,21 +125,32 @@ def plan_sync(
                 plan.update_edges.append(edge)
     models = list(prune_models)
     if models:
-        keep_nodes = {n.id for n in nodes}
+        keep_nodes = {(n.label, n.id) for n in nodes}
         keep_edges = {e.id for e in edges}
-        for row in store.read(
-            "MATCH (n) WHERE n.model IN $models RETURN labels(n)[0] AS label, n.id AS id",
-            {"models": models},
-        ):
-            if row["id"] not in keep_nodes:
-                plan.delete_nodes.append((row["label"], row["id"]))
-        for row in store.read(
-            "MATCH ()-[r]->() WHERE r.model IN $models RETURN type(r) AS type, r.id AS id",
-            {"models": models},
-        ):
-            if row["id"] not in keep_edges:
-                plan.delete_edges.append((row["type"], row["id"]))
+        for label in prune_labels:
+            for row in store.read(f"MATCH (n:{label}) WHERE n.model IN $models "
+                                  "RETURN n.id AS id", {"models": models}):
+                if (label, row["id"]) not in keep_nodes:
+                    plan.delete_nodes.append((label, row["id"]))
+            for row in store.read(f"MATCH (a:{label})-[r]->() WHERE r.model IN $models "
+                                  "RETURN type(r) AS type, r.id AS id, a.id AS start",
+                                  {"models": models}):
+                if row["id"] not in keep_edges:
+                    plan.delete_edges.append((row["type"], row["id"], label, row["start"]))
     return plan
+
+
+def read_by_id(store: Store, statement: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Rows `{id, p}` of a statement over `UNWIND $ids`, read READ_BATCH ids at a time.
+
+    `UNWIND $ids AS i MATCH (n:Label {id: i})` uses the index on `id`; `WHERE n.id IN $ids`
+    does not on the embedded store.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids, READ_BATCH):
+        for row in store.read(statement, {"ids": chunk}):
+            found[row["id"]] = row["p"]
+    return found
 
 
 def apply_plan(
@@ -149,12 +162,17 @@ def apply_plan(
 ) -> None:
     """Write a plan inside a transaction the caller commits."""
     step = progress or (lambda n: None)
-    for rel_type, rows in _group(plan.delete_edges).items():
+    by_start: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for rel_type, ident, label, start in plan.delete_edges:
+        by_start[(label, rel_type)].append({"id": ident, "from": start})
+    for (label, rel_type), rows in by_start.items():
         for chunk in _chunks(rows, batch_size):
-            tx.run(f"MATCH ()-[r:{rel_type}]->() WHERE r.id IN $ids DELETE r", {"ids": chunk})
-    for label, rows in _group(plan.delete_nodes).items():
-        for chunk in _chunks(rows, batch_size):
-            tx.run(f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": chunk})
+            tx.run(f"UNWIND $rows AS row MATCH (:{label} {{id: row.from}})-[r:{rel_type}]->() "
+                   "WHERE r.id = row.id DELETE r", {"rows": chunk})
+    for label, ids in _group(plan.delete_nodes).items():
+        for chunk in _chunks(ids, batch_size):
+            tx.run(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) DETACH DELETE n",
+                   {"ids": chunk})
     # Rows are the property maps themselves (they hold `id`): one map per row, not a
     # nested one, is measurably faster to send and to read on the server.
     by_label: dict[str, list[dict]] = defaultdict(list)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,13 @@ TEMPORARY_MONTHS = (3, 12)
 # not enrolled although 002 一 sets the target at 100 %.
 NOT_ENROLLED_SHARE = 0.03
 RECIPIENT_NOT_ENROLLED_SHARE = 0.001
+# Huiminbao (西湖益联保) is bought: 000 §3.2 开放投保, 150 yuan a person a year, open to those
+# in basic insurance. Share of the insured who buy it (assumption: no document gives the
+# take-up; city-sponsored products of this kind reached well under half of the insured in
+# their first years). The same share for recipients, whose premium the government pays
+# (002 二(四)): the documents do not say how many of them are signed up. Drawn from its own
+# generator, so the rest of the city is the same with or without it.
+HUIMINBAO_TAKE_UP = 0.4
 
 # -- Care -------------------------------------------------------------------------------------
 # Settled cases per person per year at age 0-14 / 15-44 / 45-64 / 65+ (assumption, about a
@@ -175,6 +183,7 @@ class City:
     case_level: np.ndarray  # index into LEVELS
     near_line_households: np.ndarray  # household indices (for docs and tests)
     multi_sick_households: np.ndarray
+    huiminbao: np.ndarray | None = None  # bool: bought huiminbao (HUIMINBAO_TAKE_UP)
 
     @property
     def n_persons(self) -> int:
@@ -383,6 +392,8 @@ def generate_city(persons: int, seed: int, years: tuple[int, int] = (2023, 2025)
         case_level=level, near_line_households=near_line, multi_sick_households=multi,
     )
     _ensure_hard_cases(city, rng, recipient, expired)
+    take_up = np.random.default_rng([seed, 14])
+    city.huiminbao = city.enrolled & (take_up.random(persons) < HUIMINBAO_TAKE_UP)
     order = np.lexsort((city.case_person, city.case_day))  # by date, then person
     for name in ("case_person", "case_day", "case_setting", "total_cents", "scope_cents",
                  "referred", "case_level"):
@@ -447,7 +458,7 @@ def _expired_with_later_care(city: City, holders: np.ndarray, ends: np.ndarray) 
 
 # -- Writing ----------------------------------------------------------------------------------
 CSV_CHUNK = 200_000  # rows turned into text at a time: bounds memory at a million persons
-PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year")
+PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year", "huiminbao")
 CERTIFICATE_COLUMNS = ("person_id", "category", "valid_from", "valid_to", "due_to_illness")
 CASE_COLUMNS = ("id", "person_id", "date", "setting", "total_cost", "policy_scope_cost",
                 "referred", "facility_level", "paid_basic_medical_insurance",
@@ -458,8 +469,9 @@ _BOOL = np.array(["false", "true"], dtype=object)
 class _Text:
     """Turns the city's index columns into text, a slice at a time."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, prefix: str = "") -> None:
         self.city = city
+        self.prefix = prefix
         self.person_width = max(6, len(str(city.n_persons)))
         self.household_width = max(6, len(str(int(city.person_household.max()) + 1)))
         self.case_width = max(6, len(str(city.n_cases)))
@@ -471,7 +483,7 @@ class _Text:
         self.cents = np.array([f".{c:02d}" for c in range(100)], dtype=object)
 
     def ids(self, prefix: str, index: np.ndarray, width: int) -> list[str]:
-        return [f"{prefix}{i:0{width}d}" for i in (index + 1).tolist()]
+        return [f"{self.prefix}{prefix}{i:0{width}d}" for i in (index + 1).tolist()]
 
     def persons(self, index: np.ndarray) -> list[str]:
         return self.ids("P", index, self.person_width)
@@ -495,9 +507,9 @@ def _write_csv(path: Path, header: tuple[str, ...], n: int, columns) -> None:
             out.write("".join(",".join(row) + "\n" for row in rows))
 
 
-def write_csv(city: City, out: Path) -> list[Path]:
-    """persons.csv, certificates.csv and cases.csv in `out`."""
-    text = _Text(city)
+def write_csv(city: City, out: Path, prefix: str = "") -> list[Path]:
+    """persons.csv, certificates.csv and cases.csv in `out`; every id starts with `prefix`."""
+    text = _Text(city, prefix)
     out.mkdir(parents=True, exist_ok=True)
     persons, certificates, cases = (out / f for f in
                                     ("persons.csv", "certificates.csv", "cases.csv"))
@@ -509,7 +521,8 @@ def write_csv(city: City, out: Path) -> list[Path]:
         index = np.arange(city.n_persons)[rows]
         return [text.persons(index), text.households(city.person_household[rows]),
                 _BOOL[city.enrolled[rows].astype(int)].tolist(),
-                city.birth_year[rows].astype(str).tolist()]
+                city.birth_year[rows].astype(str).tolist(),
+                _BOOL[city.huiminbao[rows].astype(int)].tolist()]
 
     def certificate_columns(rows: slice) -> list[list[str]]:
         return [text.persons(city.cert_person[rows]), categories[city.cert_category[rows]].tolist(),
@@ -531,9 +544,9 @@ def write_csv(city: City, out: Path) -> list[Path]:
     return [persons, certificates, cases]
 
 
-def records(city: City) -> tuple[list[dict], list[dict]]:
+def records(city: City, prefix: str = "") -> tuple[list[dict], list[dict]]:
     """Persons (each with its certificates) and cases as dicts, as in the JSON format."""
-    text = _Text(city)
+    text = _Text(city, prefix)
     certs: list[list[dict]] = [[] for _ in range(city.n_persons)]
     for person, category, start, end, illness in zip(
             city.cert_person.tolist(), [CATEGORIES[c] for c in city.cert_category.tolist()],
@@ -543,10 +556,11 @@ def records(city: City) -> tuple[list[dict], list[dict]]:
                               "due_to_illness": illness})
     persons = [
         {"id": pid, "household_id": hid, "enrolled": enrolled, "birth_year": year,
-         "certificates": held}
-        for pid, hid, enrolled, year, held in zip(
+         "huiminbao": huiminbao, "certificates": held}
+        for pid, hid, enrolled, year, huiminbao, held in zip(
             text.persons(np.arange(city.n_persons)), text.households(city.person_household),
-            city.enrolled.tolist(), city.birth_year.tolist(), certs, strict=True)
+            city.enrolled.tolist(), city.birth_year.tolist(), city.huiminbao.tolist(), certs,
+            strict=True)
     ]
     cases = [
         {"id": cid, "person_id": pid, "date": date, "setting": SETTINGS[s],
@@ -561,11 +575,11 @@ def records(city: City) -> tuple[list[dict], list[dict]]:
     return persons, cases
 
 
-def write_json(city: City, out: Path) -> list[Path]:
+def write_json(city: City, out: Path, prefix: str = "") -> list[Path]:
     """One file, city.json, in `out`: persons with their certificates, and cases."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "city.json"
-    persons, cases = records(city)
+    persons, cases = records(city, prefix)
     with path.open("w", encoding="utf-8") as handle:
         json.dump({"persons": persons, "cases": cases}, handle, ensure_ascii=False,
                   separators=(",", ":"))
@@ -573,11 +587,32 @@ def write_json(city: City, out: Path) -> list[Path]:
     return [path]
 
 
+PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,32}$")
+
+
+def id_prefix(seed: int, prefix: str | None = None) -> str:
+    """What every id of a city starts with: `prefix`, or the seed (`s7-P000001`), so that two
+    cities loaded side by side never share an id.
+
+    >>> id_prefix(7), id_prefix(7, "north-"), id_prefix(7, "")
+    ('s7-', 'north-', '')
+    """
+    if prefix is None:
+        return f"s{seed}-"
+    if not PREFIX.match(prefix):
+        raise InputError("--prefix", f"{prefix!r}: use at most 32 letters, digits, '_', '.' "
+                         "or '-'", field="prefix")
+    return prefix
+
+
 def write_city(out: Path | str, *, persons: int, seed: int,
-               years: tuple[int, int] = (2023, 2025), fmt: str = "csv") -> list[Path]:
-    """Generate a city and write it to the folder `out`; returns the files written."""
-    city = generate_city(persons, seed, years)
+               years: tuple[int, int] = (2023, 2025), fmt: str = "csv",
+               prefix: str | None = None) -> list[Path]:
+    """Generate a city and write it to the folder `out`; returns the files written.
+
+    Ids start with `prefix`, by default with the seed (id_prefix)."""
+    start = id_prefix(seed, prefix)
     writer = {"csv": write_csv, "json": write_json}.get(fmt)
     if writer is None:
         raise InputError("--format", f"{fmt!r} is not csv or json", field="format")
-    return writer(city, Path(out))
+    return writer(generate_city(persons, seed, years), Path(out), start)

@@ -43,7 +43,7 @@ CALL (c) {
     funded_id: funded.id, funded_zh: funded.name_zh, funded_label: labels(funded)[0],
     share: link.share, amount: link.amount, year: link.year, what_zh: link.what_zh,
     source: link.source, locator: link.locator, quote: link.quote,
-    assumption: link.assumption, note: link.note
+    assumption: link.assumption, note: link.note, contested_by: link.contested_by
   }) AS funds
 }
 CALL (c, person, models) {
@@ -58,7 +58,7 @@ CALL (c, person, models) {
     valid_on_date: held.valid_from <= c.date AND c.date <= held.valid_to,
     agency_id: agency.id, agency_zh: agency.name_zh,
     source: cert.source, locator: cert.locator, quote: cert.quote,
-    assumption: cert.assumption, note: cert.note
+    assumption: cert.assumption, note: cert.note, contested_by: cert.contested_by
   }) AS certifies
 }
 CALL (c) {
@@ -72,7 +72,7 @@ CALL (c) {
     scheme_id: scheme.id, relation: type(role), agency_id: agency.id, agency_zh: agency.name_zh,
     agency_kind: agency.kind, what_zh: role.what_zh,
     source: role.source, locator: role.locator, quote: role.quote,
-    assumption: role.assumption, note: role.note
+    assumption: role.assumption, note: role.note, contested_by: role.contested_by
   }) AS pays
 }
 CALL (c, models) {
@@ -90,7 +90,7 @@ CALL (c, models) {
     agency_id: agency.id, agency_zh: agency.name_zh,
     target_id: target.id, target_zh: target.name_zh, target_label: labels(target)[0],
     what_zh: sup.what_zh, source: sup.source, locator: sup.locator, quote: sup.quote,
-    assumption: sup.assumption, note: sup.note
+    assumption: sup.assumption, note: sup.note, contested_by: sup.contested_by
   }) AS supervises
 }
 RETURN c {.*} AS details, person.id AS person_id, household.id AS household_id,

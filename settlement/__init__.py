@@ -25,12 +25,14 @@ from medgraph.loaders.errors import InputError
 from medgraph.settlement.explain import results_to_json, summary
 from medgraph.settlement.inputs import SettlementInput, as_records, parse_input, read_input
 from medgraph.settlement.reference import settle_reference
+from medgraph.settlement.required import check_required
 from medgraph.settlement.rules import SCHEMES, RuleSet, load_rules
 from medgraph.settlement.vectorised import settle_payments, settle_vectorised
 
 ENGINES = ("vectorised", "reference")
 
-__all__ = ["ENGINES", "SCHEMES", "RuleSet", "SettlementInput", "as_records", "load_rules",
+__all__ = ["ENGINES", "SCHEMES", "RuleSet", "SettlementInput", "as_records", "check_required",
+           "load_rules",
            "parse_input", "read_input", "results_to_json", "settle", "settle_payments",
            "settle_reference", "settle_vectorised", "summary"]
 
@@ -40,9 +42,9 @@ def settle(inp: SettlementInput, rules: RuleSet | str | Path,
     """Settle every case of `inp`; one output dict per case, in the input's order."""
     if not isinstance(rules, RuleSet):
         rules = load_rules(rules)
+    if engine not in ENGINES:
+        raise InputError("--engine", f"{engine!r} is not one of {', '.join(ENGINES)}",
+                         field="engine")
     if engine == "vectorised":
         return settle_vectorised(inp, rules)
-    if engine == "reference":
-        return settle_reference(inp, rules)
-    raise InputError("--engine", f"{engine!r} is not one of {', '.join(ENGINES)}",
-                     field="engine")
+    return settle_reference(inp, rules)

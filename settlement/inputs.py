@@ -46,11 +46,18 @@ from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import data_dir
 from medgraph.settlement.rules import FACILITY_LEVELS, SETTINGS
 
-PAID = ("basic_medical_insurance", "critical_illness_insurance")
+PAID = ("basic_medical_insurance", "critical_illness_insurance", "other_medical_aid")
 TRUE = frozenset({"true", "True", "TRUE", "1", "yes"})
 FALSE = frozenset({"false", "False", "FALSE", "0", "no"})
 MAX_YUAN = 1e9
+# What the store can hold and a person can be: ids and other texts of at most MAX_TEXT
+# characters of valid UTF-8 (no lone surrogates, which JSON can carry), birth years in
+# BIRTH_YEARS, dates from year 1 (0000-01-01 reads as a date in numpy, in no store).
+MAX_TEXT = 200
+BIRTH_YEARS = range(1880, 2101)
+FIRST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))
 NOT_GIVEN = -1  # in paid_*_fen: the case carries no payment of its own for the scheme
+NO_LEVEL = -1   # in case_level: the case gives no facility level (read only where a rule needs it)
 
 # Where the bad value is: (file, line or None, field, what to say about the record).
 Locate = Callable[[int, str], tuple[str, int | None, str, str]]
@@ -58,9 +65,17 @@ Locate = Callable[[int, str], tuple[str, int | None, str, str]]
 
 @cache
 def known_categories() -> tuple[str, ...]:
-    """The beneficiary category codes of the glossary (data/common/glossary.yaml)."""
-    raw = yaml.safe_load((data_dir() / "common" / "glossary.yaml").read_text("utf-8"))
-    return tuple(e["code"] for e in raw["entities"] if e.get("label") == "BeneficiaryCategory")
+    """The beneficiary category codes a certificate may name: those of the glossary
+    (data/common/glossary.yaml), then the document-specific ones the shipped models define
+    (namespaced, e.g. lingqiu.four_party_enrollees, the holders of Lingqiu's linkage card)."""
+    def codes(path: Path) -> list[str]:
+        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        return [e["code"] for e in raw.get("entities") or []
+                if e.get("label") == "BeneficiaryCategory" and e.get("code")]
+    glossary = codes(data_dir() / "common" / "glossary.yaml")
+    specific = {code for path in sorted(data_dir().glob("*/*.yaml"))
+                if path.parent.name != "common" for code in codes(path) if "." in code}
+    return (*glossary, *sorted(specific - set(glossary)))
 
 
 @dataclass
@@ -70,7 +85,7 @@ class SettlementInput:
     source: str
     person_ids: list[str]
     household_ids: list[str | None]
-    enrolled: np.ndarray          # bool
+    enrolled: np.ndarray          # bool: in basic medical insurance
     birth_year: list[int | None]
     cert_person: np.ndarray       # int64 index into person_ids
     cert_category: np.ndarray     # int64 index into known_categories()
@@ -81,15 +96,29 @@ class SettlementInput:
     case_person: np.ndarray       # int64 index into person_ids
     case_day: np.ndarray          # int64 day number
     case_setting: np.ndarray      # int64 index into SETTINGS
-    case_level: np.ndarray        # int64 index into FACILITY_LEVELS
+    case_level: np.ndarray        # int64 index into FACILITY_LEVELS, NO_LEVEL when not given
     total_fen: np.ndarray         # int64
     scope_fen: np.ndarray         # int64, policy-scope cost
     referred: np.ndarray          # bool
     paid_bmi_fen: np.ndarray      # int64, NOT_GIVEN when the case carries none
     paid_cii_fen: np.ndarray
+    huiminbao: np.ndarray         # bool: bought huiminbao (000 §3.2 开放投保); default false
+    paid_oma_fen: np.ndarray      # int64, other medical aid given on the case (002 二(二))
+    csv: bool = False             # read from a CSV folder (errors name cases.csv and the line)
+    case_row: np.ndarray | None = None  # in a subset: each case's row in the input read
 
     def __len__(self) -> int:
         return len(self.case_ids)
+
+    def case_error(self, i: int, name: str, message: str) -> InputError:
+        """An error about field `name` of case i, naming its file and line (CSV) or index."""
+        record = f"case {self.case_ids[i]!r}: {message}"
+        if self.case_row is not None:
+            i = int(self.case_row[i])
+        if self.csv:
+            return InputError(str(Path(self.source) / "cases.csv"), record, line=i + 2,
+                              field=name)
+        return InputError(self.source, record, field=f"cases[{i}].{name}")
 
     def subset(self, persons: np.ndarray) -> SettlementInput:
         """These persons (indices into person_ids) with their certificates and cases.
@@ -117,7 +146,9 @@ class SettlementInput:
             case_setting=self.case_setting[cases], case_level=self.case_level[cases],
             total_fen=self.total_fen[cases], scope_fen=self.scope_fen[cases],
             referred=self.referred[cases], paid_bmi_fen=self.paid_bmi_fen[cases],
-            paid_cii_fen=self.paid_cii_fen[cases],
+            paid_cii_fen=self.paid_cii_fen[cases], huiminbao=self.huiminbao[persons],
+            paid_oma_fen=self.paid_oma_fen[cases], csv=self.csv,
+            case_row=cases if self.case_row is None else self.case_row[cases],
         )
 
 
@@ -135,6 +166,9 @@ def read_input(path: str | Path) -> SettlementInput:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"not valid JSON: {exc}",
                          line=getattr(exc, "lineno", None)) from None
+    except RecursionError:
+        raise InputError(str(path), "not valid input: JSON nested too deeply (the format is "
+                         "two levels of lists of objects)") from None
     return parse_input(obj, source=str(path))
 
 
@@ -174,7 +208,8 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
     def json_locate(table: str, records: list, where: Callable[[int], str]) -> Locate:
         def locate(i: int, name: str) -> tuple[str, int | None, str, str]:
             ident = records[i].get("id") if isinstance(records[i], dict) else None
-            return source, None, f"{where(i)}.{name}", f"{table} {ident!r}" if ident else table
+            return source, None, f"{where(i)}.{name}", f"{table} {_short(ident)}" if ident \
+                else table
         return locate
 
     def column(records: list[dict], name: str) -> list[Any]:
@@ -185,7 +220,8 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
 
     return _build(
         source,
-        persons=({n: column(persons, n) for n in ("id", "household_id", "enrolled", "birth_year")},
+        persons=({n: column(persons, n) for n in ("id", "household_id", "enrolled", "birth_year",
+                                                  "huiminbao")},
                  json_locate("person", persons, lambda i: f"persons[{i}]")),
         certs=({n: column(certs, n) for n in ("person_id", "category", "valid_from", "valid_to",
                                               "due_to_illness")},
@@ -193,20 +229,21 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
                    *cert_where[k]))),
         cases=({**{n: column(cases, n) for n in (
             "id", "person_id", "date", "setting", "total_cost", "policy_scope_cost", "referred",
-            "facility_level")}, "paid_basic_medical_insurance": paid_column(PAID[0]),
-            "paid_critical_illness_insurance": paid_column(PAID[1])},
+            "facility_level")}, **{f"paid_{code}": paid_column(code) for code in PAID}},
             json_locate("case", cases, lambda i: f"cases[{i}]")),
         from_json=True,
     )
 
 
 CSV_FILES = {
-    "persons.csv": (("id", "household_id", "enrolled"), ("birth_year",)),
+    "persons.csv": (("id", "household_id", "enrolled"), ("birth_year", "huiminbao")),
     "certificates.csv": (("person_id", "category", "valid_from", "valid_to", "due_to_illness"),
                          ()),
+    # facility_level is optional here: a case must give it only where a rule of the model
+    # reads it (checked when settling, settlement.check_required)
     "cases.csv": (("id", "person_id", "date", "setting", "total_cost", "policy_scope_cost",
-                   "referred", "facility_level"),
-                  ("paid_basic_medical_insurance", "paid_critical_illness_insurance")),
+                   "referred"),
+                  ("facility_level", *(f"paid_{code}" for code in PAID))),
 }
 
 
@@ -215,10 +252,11 @@ def _read_csv_folder(folder: Path) -> SettlementInput:
     for name, (required, optional) in CSV_FILES.items():
         path = folder / name
         if not path.is_file():
-            if name == "certificates.csv":  # nobody holds a certificate
-                tables[name] = ({c: [] for c in required}, _csv_locate(str(path), name))
-                continue
-            raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}")
+            # A missing certificates.csv is refused too: settling as if nobody held a
+            # certificate is not a guess to make silently; a file with only its header says so.
+            raise InputError(str(path), f"missing; a CSV input folder holds {', '.join(CSV_FILES)}"
+                             + (" (a certificates.csv with only its header line says nobody "
+                                "holds a certificate)" if name == "certificates.csv" else ""))
         tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path), name))
     inp = _build(str(folder), persons=tables["persons.csv"],
                  certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False)
@@ -245,7 +283,14 @@ def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]
         raise InputError(str(path), f"not UTF-8 text: {exc.reason}", line=1) from None
     if not header_line.strip():
         raise InputError(str(path), "empty file: no header", line=1)
-    header = [h.strip() for h in next(csv.reader([header_line]))]
+    if "\r" in header_line.rstrip("\r\n"):
+        raise InputError(str(path), "lines end in CR alone (classic Mac); save the file with "
+                         "LF or CRLF line endings", line=1)
+    header = [h.strip() for h in next(csv.reader([header_line.rstrip("\r\n")]))]
+    for k, name in enumerate(header):
+        if name in header[:k]:
+            raise InputError(str(path), f"column {name!r} appears twice in the header", line=1,
+                             field=name)
     for name in required:
         if name not in header:
             raise InputError(str(path), f"missing column {name!r}", line=1, field=name)
@@ -299,16 +344,40 @@ def _all_text(col: Sequence[Any]) -> bool:
 
 
 def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = True) -> list[Any]:
+    """Texts of at most MAX_TEXT characters of valid UTF-8 (None or "" where not required)."""
     out = list(_as_list(col))
-    if _all_text(out) and not (required and "" in out):
+    if _all_text(out) and not (required and "" in out) and _storable(out):
         return out
     for i, value in enumerate(out):
         if value is None or value == "":
             if required:
                 raise _fail(locate, i, name, "missing")
         elif not isinstance(value, str):
-            raise _fail(locate, i, name, f"expected text, got {value!r}")
+            raise _fail(locate, i, name, f"expected text, got {_short(value)}")
+        elif len(value) > MAX_TEXT:
+            raise _fail(locate, i, name, f"text of {len(value):,} characters; at most "
+                        f"{MAX_TEXT} are taken")
+        elif not _storable([value]):
+            raise _fail(locate, i, name, f"not valid UTF-8 text (it holds a lone surrogate): "
+                        f"{_short(value)}")
     return out
+
+
+def _storable(texts: list[Any]) -> bool:
+    """No text longer than MAX_TEXT, and all of them encodable as UTF-8 (checked at once)."""
+    strings = [t for t in texts if isinstance(t, str)]
+    if strings and max(map(len, strings)) > MAX_TEXT:
+        return False
+    try:
+        "".join(strings).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
 
 
 def _arrow_index(col: Any, values: list[str]) -> np.ndarray | None:
@@ -337,7 +406,7 @@ def _codes(col: Sequence[Any], choices: Sequence[str], locate: Locate, name: str
     except (KeyError, TypeError):
         for i, value in enumerate(col):
             if not isinstance(value, str) or value not in index:
-                raise _fail(locate, i, name, f"unknown code {value!r}; expected one of "
+                raise _fail(locate, i, name, f"unknown code {_short(value)}; expected one of "
                             f"{', '.join(choices)}") from None
         raise
 
@@ -364,13 +433,22 @@ def _bools(col: Sequence[Any], locate: Locate, name: str, default: bool | None =
         pass
     for i, value in enumerate(col):
         if type(value) not in (str, bool, type(None)) or value not in table:
-            raise _fail(locate, i, name, f"expected true or false, got {value!r}")
+            raise _fail(locate, i, name, f"expected true or false, got {_short(value)}")
     raise AssertionError("unreachable")
 
 
 def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
-    """YYYY-MM-DD text to day numbers, in one numpy conversion (row by row only to find the
-    bad one)."""
+    """YYYY-MM-DD text to day numbers, from 0001-01-01 on (row by row only to find the bad
+    one)."""
+    days = _day_numbers(col, locate, name)
+    if len(days) and int(days.min()) < FIRST_DAY:
+        i = int(np.argmin(days))
+        raise _fail(locate, i, name, f"expected a date from 0001-01-01 on, got "
+                    f"{_as_list(col)[i]!r}")
+    return days
+
+
+def _day_numbers(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
     if _is_arrow(col):
         if len(col) == 0:
             return np.zeros(0, dtype=np.int64)
@@ -397,7 +475,8 @@ def _days(col: Sequence[Any], locate: Locate, name: str) -> np.ndarray:
                 raise ValueError
             np.datetime64(value, "D")
         except ValueError:
-            raise _fail(locate, i, name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+            raise _fail(locate, i, name, f"expected a date YYYY-MM-DD, got {_short(value)}"
+                        ) from None
     raise AssertionError("unreachable")
 
 
@@ -476,7 +555,7 @@ def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
         seen: set[str] = set()
         for i, value in enumerate(ids):
             if value in seen:
-                raise _fail(locate, i, name, f"duplicate id {value!r}")
+                raise _fail(locate, i, name, f"duplicate id {_short(value)}")
             seen.add(value)
     return ids, index
 
@@ -492,8 +571,29 @@ def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) 
     except (KeyError, TypeError):
         for i, value in enumerate(col):
             if not isinstance(value, str) or value not in index:
-                raise _fail(locate, i, name, f"no person with id {value!r}") from None
+                raise _fail(locate, i, name, f"no person with id {_short(value)}") from None
         raise
+
+
+def _years(values: Sequence[Any], locate: Locate, *, from_json: bool) -> list[int | None]:
+    """Birth years: whole numbers in BIRTH_YEARS, or absent. JSON gives a number (not
+    1962.7, not true), CSV the digits (not 1990.5): both take the same years."""
+    out: list[int | None] = []
+    for i, value in enumerate(values):
+        if value is None or value == "":
+            out.append(None)
+            continue
+        if from_json:
+            year = value if type(value) is int else None
+        else:
+            text = value.strip() if isinstance(value, str) else ""
+            year = int(text) if text.isascii() and text.lstrip("-").isdigit() \
+                and len(text) <= 5 else None
+        if year is None or year not in BIRTH_YEARS:
+            raise _fail(locate, i, "birth_year", f"expected a year from {BIRTH_YEARS[0]} to "
+                        f"{BIRTH_YEARS[-1]}, got {_short(value)}")
+        out.append(year)
+    return out
 
 
 def _column(table: dict[str, Any], name: str, n: int) -> Any:
@@ -507,13 +607,7 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
     (p, p_at), (c, c_at), (k, k_at) = persons, certs, cases
     person_ids, person_index = _ids(p["id"], p_at, "id")
     n_persons = len(person_ids)
-    years = _as_list(_column(p, "birth_year", n_persons))
-    birth_year: list[int | None] = []
-    for i, value in enumerate(years):
-        try:
-            birth_year.append(None if value in (None, "") else int(value))
-        except (TypeError, ValueError):
-            raise _fail(p_at, i, "birth_year", f"expected a year, got {value!r}") from None
+    birth_year = _years(_as_list(_column(p, "birth_year", n_persons)), p_at, from_json=from_json)
     cert_from, cert_to = _days(c["valid_from"], c_at, "valid_from"), _days(c["valid_to"], c_at,
                                                                         "valid_to")
     if (cert_from > cert_to).any():
@@ -530,10 +624,24 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
                       "paid_basic_medical_insurance", optional=True, from_json=from_json)
     paid_cii = _money(_column(k, "paid_critical_illness_insurance", n_cases), k_at,
                       "paid_critical_illness_insurance", optional=True, from_json=from_json)
-    over = np.maximum(paid_bmi, 0) + np.maximum(paid_cii, 0) > total
+    paid_oma = _money(_column(k, "paid_other_medical_aid", n_cases), k_at,
+                      "paid_other_medical_aid", optional=True, from_json=from_json)
+    over = np.maximum(paid_bmi, 0) + np.maximum(paid_cii, 0) + np.maximum(paid_oma, 0) > total
     if over.any():
         raise _fail(k_at, int(np.argmax(over)), "paid_critical_illness_insurance",
                     "paid amounts add up to more than total_cost")
+    levels = _column(k, "facility_level", n_cases)
+    if _is_arrow(levels) and not pc.any(pc.equal(levels, "")).as_py():
+        case_level = _codes(levels, FACILITY_LEVELS, k_at, "facility_level")
+    else:  # some case gives none: NO_LEVEL there (settlement.check_required decides)
+        levels = list(_as_list(levels))
+        given_level = np.fromiter((v not in (None, "") for v in levels), dtype=bool,
+                                  count=n_cases)
+        case_level = np.full(n_cases, NO_LEVEL, dtype=np.int64)
+        rows = np.flatnonzero(given_level)
+        if len(rows):
+            case_level[rows] = _codes([levels[i] for i in rows.tolist()], FACILITY_LEVELS,
+                                      lambda i, name: k_at(int(rows[i]), name), "facility_level")
     return SettlementInput(
         source=source, person_ids=person_ids,
         household_ids=_texts(_column(p, "household_id", n_persons), p_at, "household_id",
@@ -546,10 +654,12 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
         case_ids=case_ids, case_person=_refs(k["person_id"], person_index, k_at, "person_id"),
         case_day=_days(k["date"], k_at, "date"),
         case_setting=_codes(k["setting"], SETTINGS, k_at, "setting"),
-        case_level=_codes(k["facility_level"], FACILITY_LEVELS, k_at, "facility_level"),
+        case_level=case_level,
         total_fen=total, scope_fen=scope,
         referred=_bools(k["referred"], k_at, "referred"),
         paid_bmi_fen=paid_bmi, paid_cii_fen=paid_cii,
+        huiminbao=_bools(_column(p, "huiminbao", n_persons), p_at, "huiminbao", default=False),
+        paid_oma_fen=paid_oma, csv=not from_json,
     )
 
 
@@ -570,22 +680,22 @@ def as_records(inp: SettlementInput) -> tuple[list[dict[str, Any]], list[dict[st
         held[person].append({"category": categories[category], "valid_from": start,
                              "valid_to": end, "due_to_illness": illness})
     persons = [{"id": pid, "household_id": hid, "enrolled": enrolled, "birth_year": year,
-                "certificates": certs}
-               for pid, hid, enrolled, year, certs in zip(
+                "huiminbao": hmb, "certificates": certs}
+               for pid, hid, enrolled, year, hmb, certs in zip(
                    inp.person_ids, inp.household_ids, inp.enrolled.tolist(), inp.birth_year,
-                   held, strict=True)]
+                   inp.huiminbao.tolist(), held, strict=True)]
     cases = []
-    for cid, person, date, setting, level, total, scope, referred, bmi, cii in zip(
+    for cid, person, date, setting, level, total, scope, referred, bmi, cii, oma in zip(
             inp.case_ids, inp.case_person.tolist(), _iso(inp.case_day),
             inp.case_setting.tolist(), inp.case_level.tolist(), inp.total_fen.tolist(),
             inp.scope_fen.tolist(), inp.referred.tolist(), inp.paid_bmi_fen.tolist(),
-            inp.paid_cii_fen.tolist(), strict=True):
+            inp.paid_cii_fen.tolist(), inp.paid_oma_fen.tolist(), strict=True):
         record: dict[str, Any] = {
             "id": cid, "person_id": inp.person_ids[person], "date": date,
             "setting": SETTINGS[setting], "total_cost": total / 100,
             "policy_scope_cost": scope / 100, "referred": referred,
-            "facility_level": FACILITY_LEVELS[level]}
-        paid = {code: fen / 100 for code, fen in zip(PAID, (bmi, cii), strict=True)
+            "facility_level": None if level == NO_LEVEL else FACILITY_LEVELS[level]}
+        paid = {code: fen / 100 for code, fen in zip(PAID, (bmi, cii, oma), strict=True)
                 if fen != NOT_GIVEN}
         if paid:
             record["paid"] = paid

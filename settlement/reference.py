@@ -13,8 +13,9 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from medgraph.settlement.explain import case_result, explanation, pay
+from medgraph.settlement.explain import case_result, explanation, pay, yuan
 from medgraph.settlement.inputs import NOT_GIVEN, SettlementInput, known_categories
+from medgraph.settlement.required import check_required
 from medgraph.settlement.rules import EPOCH, FACILITY_LEVELS, SETTINGS, Rule, RuleSet
 
 
@@ -51,6 +52,7 @@ class _Running:
 
 def settle_reference(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any]]:
     """Settle every case; results in the input's case order."""
+    check_required(inp, rules)
     categories = known_categories()
     certs: list[list[tuple[str, int, int, bool]]] = [[] for _ in inp.person_ids]
     for person, category, start, end, illness in zip(
@@ -72,9 +74,11 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
     day = int(inp.case_day[i])
     year = (EPOCH + dt.timedelta(days=day)).year
     setting = SETTINGS[int(inp.case_setting[i])]
-    level = FACILITY_LEVELS[int(inp.case_level[i])]
+    # A case without a facility level is settled only where no rule reads it
+    # (settlement.check_required), so any level gives the same rules.
+    level = FACILITY_LEVELS[max(0, int(inp.case_level[i]))]
     total, scope = int(inp.total_fen[i]), int(inp.scope_fen[i])
-    enrolled = bool(inp.enrolled[person])
+    referred = bool(inp.referred[i])
     # Certificates valid on the date of care; for assistance also those whose six-month (or
     # whatever the rule says) look-back covers the date because they were granted for illness.
     strict = [c for c, start, end, _ in certs if start <= day <= end]
@@ -97,9 +101,19 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
         if why is not None and (amount or why["bound_by"] or why.get("reason")):
             explanations.append(why)
 
+    def refused(scheme: str, base: int, **extra: Any) -> bool:
+        """Care without the required referral is outside the scheme (002 二(二))."""
+        rule = rules.referral.get(scheme)
+        if rule is None or referred or not in_force(rule, day):
+            return False
+        record(scheme, 0, explanation(scheme, rule, amount=0, base=base, reason="no referral",
+                                      **extra))
+        return True
+
     def insurance(scheme: str, given: int, cap_waiver: Rule | None = None) -> None:
         rule = rules.insurance_rule(scheme, setting, level)
-        applies = enrolled and in_force(rule, day)
+        member = bool(inp.huiminbao[person] if scheme == "huiminbao" else inp.enrolled[person])
+        applies = member and in_force(rule, day)
         if not applies and given == NOT_GIVEN:
             return
         base = deductible = 0
@@ -129,90 +143,131 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
                                            deductible=deductible, cap=cap, bound_by=bound,
                                            **extra))
 
-    # 1-2: insurance; the critical-illness cap is lifted for assistance recipients.
-    insurance("basic_medical_insurance", int(inp.paid_bmi_fen[i]))
-    waivers = [rules.cap_waivers[c] for c in strict
-               if c in rules.cap_waivers and in_force(rules.cap_waivers[c], day)]
-    waiver = min(waivers, key=lambda r: r.index) if waivers else None
-    insurance("critical_illness_insurance", int(inp.paid_cii_fen[i]), waiver)
+    def basic() -> None:
+        insurance("basic_medical_insurance", int(inp.paid_bmi_fen[i]))
 
-    # 3: medical assistance at the best rate of the categories held on the date.
-    offers = [(r.rate_ppm, bool(r.props.get("no_cap")), True, -r.index, c, None)
-              for c in strict if in_force(r := rules.ma_rates.get(c), day)]
-    offers += [(r.rate_ppm, bool(r.props.get("no_cap")), False, -r.index, c, via)
-               for c, via in lookback if in_force(r := rules.ma_rates.get(c), day)]
-    if offers:
+    def critical() -> None:
+        # the critical-illness cap is lifted for assistance recipients (002 二(二))
+        waivers = [rules.cap_waivers[c] for c in strict
+                   if c in rules.cap_waivers and in_force(rules.cap_waivers[c], day)]
+        waiver = min(waivers, key=lambda r: r.index) if waivers else None
+        insurance("critical_illness_insurance", int(inp.paid_cii_fen[i]), waiver)
+
+    def other_aid() -> None:
+        given = int(inp.paid_oma_fen[i])
+        if given != NOT_GIVEN:
+            record("other_medical_aid", given,
+                   explanation("other_medical_aid", None, amount=given, given=True))
+
+    def assistance() -> None:
+        # the best rate of the categories held on the date (or within a look-back)
+        offers = [(r.rate_ppm, bool(r.props.get("no_cap")), True, -r.index, c, None)
+                  for c in strict if in_force(r := rules.ma_rate(c, level), day)]
+        offers += [(r.rate_ppm, bool(r.props.get("no_cap")), False, -r.index, c, via)
+                   for c, via in lookback if in_force(r := rules.ma_rate(c, level), day)]
+        if not offers:
+            return
         best = max(offers, key=lambda o: o[:4])
         rule = rules.rules[-best[3]]
         extra: dict[str, Any] = {"category": best[4]}
         if best[5] is not None:
             extra["lookback_rule"] = best[5].id
         base = max(0, scope - paid)
-        if rules.referral is not None and not bool(inp.referred[i]):
-            record("medical_assistance", 0, explanation(
-                "medical_assistance", rules.referral, amount=0, base=base,
-                reason="no referral", **extra))
-        else:
-            want = pay(rule.rate_ppm, base)
-            amount, bound, cap = want, None, None
-            if not best[1] and rules.ma_cap is not None:
-                cap = rules.ma_cap.cap_fen
-                cap_left = max(0, cap - running.get(person, year, "ma"))
-                sub = rules.ma_outpatient_cap
-                sub_left = None
-                if sub is not None and setting == "outpatient_general":
-                    sub_left = max(0, sub.cap_fen - running.get(person, year, "ma_og"))
-                amount = min(want, cap_left, want if sub_left is None else sub_left)
-                if amount < want:
-                    # the sub-cap is named when it is the smaller (or equal) remaining amount
-                    bound = sub.id if sub_left is not None and sub_left <= cap_left \
-                        else rules.ma_cap.id
-            running.add(amount, person, year, "ma")
-            if setting == "outpatient_general":
-                running.add(amount, person, year, "ma_og")
-            record("medical_assistance", amount, explanation(
-                "medical_assistance", rule, amount=amount, base=base, cap=cap, bound_by=bound,
-                **extra))
-
-    # 4: special assistance above the yearly threshold of remaining policy-scope burden.
-    offers_sa = [(r.rate_ppm, -r.index, c) for c in strict
-                 if in_force(r := rules.sa_rates.get(c), day)]
-    if offers_sa:
-        rate_ppm, neg_index, category = max(offers_sa, key=lambda o: o[:2])
-        rule = rules.rules[-neg_index]
-        base = max(0, scope - paid)
-        threshold = rules.sa_threshold
-        deductible = 0
-        if threshold is not None:
-            deductible = _deductible(threshold, base, running, person, year, "sa_ded")
-        want = pay(rate_ppm, base - deductible)
+        if refused("medical_assistance", base, **extra):
+            return
+        want = pay(rule.rate_ppm, base)
         amount, bound, cap = want, None, None
-        if rules.sa_cap is not None:
+        if not best[1] and in_force(rules.ma_cap, day):
+            cap = rules.ma_cap.cap_fen
+            cap_left = max(0, cap - running.get(person, year, "ma"))
+            sub = rules.ma_outpatient_cap
+            sub_left = None
+            if in_force(sub, day) and setting == "outpatient_general":
+                sub_left = max(0, sub.cap_fen - running.get(person, year, "ma_og"))
+            amount = min(want, cap_left, want if sub_left is None else sub_left)
+            if amount < want:
+                # the sub-cap is named when it is the smaller (or equal) remaining amount
+                bound = sub.id if sub_left is not None and sub_left <= cap_left \
+                    else rules.ma_cap.id
+        running.add(amount, person, year, "ma")
+        if setting == "outpatient_general" and in_force(rules.ma_outpatient_cap, day):
+            running.add(amount, person, year, "ma_og")
+        record("medical_assistance", amount, explanation(
+            "medical_assistance", rule, amount=amount, base=base, cap=cap, bound_by=bound,
+            **extra))
+
+    def special() -> None:
+        # 002 二(四): recipients whose yearly burden after every other aid is still heavy
+        offers = [(r.rate_ppm, -r.index, c) for c in strict
+                  if in_force(r := rules.sa_rates.get(c), day)]
+        if not offers:
+            return
+        rate_ppm, neg_index, category = max(offers, key=lambda o: o[:2])
+        rule = rules.rules[-neg_index]
+        own = max(0, (scope if rules.sa_base == "remaining_policy_scope" else total) - paid)
+        if refused("special_assistance", own, category=category):
+            return
+        threshold = rules.sa_threshold
+        before = running.get(person, year, "sa_burden")
+        running.add(own, person, year, "sa_burden")
+        burden = before + own
+        count = own
+        extra: dict[str, Any] = {"category": category}
+        if in_force(threshold, day):
+            count = counted(threshold, burden) - counted(threshold, before)
+            extra.update(threshold_rule=threshold.id, burden=yuan(burden))
+        # as for the other schemes, the rate applies to base - deductible: the threshold
+        # holds back part of this case's burden, or (trigger) brings the year's earlier in
+        base = max(own, count)
+        deductible = base - count
+        want = pay(rate_ppm, count)
+        amount, bound, cap = want, None, None
+        if in_force(rules.sa_cap, day):
             cap = rules.sa_cap.cap_fen
             amount = min(want, max(0, cap - running.get(person, year, "sa")))
             bound = rules.sa_cap.id if amount < want else None
         running.add(amount, person, year, "sa")
         record("special_assistance", amount, explanation(
-            "special_assistance", rule, amount=amount, base=base, deductible=deductible,
-            cap=cap, bound_by=bound, category=category,
-            threshold_rule=threshold.id if threshold else None))
+            "special_assistance", rule, amount=amount, base=base, deductible=deductible, cap=cap,
+            bound_by=bound, **extra))
 
-    # 5: huiminbao (the enrolled), 6: charity (anyone) on what remains.
-    insurance("huiminbao", NOT_GIVEN)
-    charity = rules.charity
-    if in_force(charity, day):
+    def charity() -> None:
+        rule = rules.charity
+        if not in_force(rule, day):
+            return
         base = max(0, total - paid)
-        deductible = _deductible(charity, base, running, person, year, "ch_ded")
-        want = pay(charity.rate_ppm, base - deductible)
+        deductible = _deductible(rule, base, running, person, year, "ch_ded")
+        want = pay(rule.rate_ppm, base - deductible)
         amount, bound = want, None
-        if charity.cap_fen is not None:
-            amount = min(want, max(0, charity.cap_fen - running.get(person, year, "ch")))
-            bound = charity.id if amount < want else None
+        if rule.cap_fen is not None:
+            amount = min(want, max(0, rule.cap_fen - running.get(person, year, "ch")))
+            bound = rule.id if amount < want else None
         running.add(amount, person, year, "ch")
         record("charity_assistance", amount, explanation(
-            "charity_assistance", charity, amount=amount, base=base, deductible=deductible,
-            cap=charity.cap_fen, bound_by=bound))
+            "charity_assistance", rule, amount=amount, base=base, deductible=deductible,
+            cap=rule.cap_fen, bound_by=bound))
+
+    stages = {"basic_medical_insurance": basic, "critical_illness_insurance": critical,
+              "other_medical_aid": other_aid, "medical_assistance": assistance,
+              "special_assistance": special,
+              "huiminbao": lambda: insurance("huiminbao", NOT_GIVEN),
+              "charity_assistance": charity}
+    for scheme in rules.order:  # the model's settlement order (each Scheme's `order`)
+        stages[scheme]()
     return case_result(inp.case_ids[i], payments, total, explanations)
+
+
+def counted(threshold: Rule, burden: int) -> int:
+    """How much of a yearly burden a special-assistance threshold lets count: all of it once
+    the burden reaches the threshold (`trigger`), or the part above it (`deductible`).
+
+    The payment on a case is the rate of what its burden adds to the count, so in trigger mode
+    the case that takes the year's burden to the threshold also brings the earlier ones in.
+    """
+    limit = threshold.deductible_fen
+    if threshold.props["threshold_mode"] == "trigger":
+        return burden if burden >= limit else 0
+    return max(0, burden - limit)
 
 
 def _deductible(rule: Rule, base: int, running: _Running, person: int, year: int,

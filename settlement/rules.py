@@ -21,10 +21,16 @@ from typing import Any
 from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import Model, read_model
 
-# The settlement order of docs/rules.md and the glossary ("insurance before assistance").
-SCHEMES = ("basic_medical_insurance", "critical_illness_insurance", "medical_assistance",
-           "special_assistance", "huiminbao", "charity_assistance")
+# The schemes the engine can settle, in the glossary's order (used to list totals). The
+# order in which a model settles them is data: each Scheme's `order` (RuleSet.order).
+SCHEMES = ("basic_medical_insurance", "critical_illness_insurance", "other_medical_aid",
+           "medical_assistance", "special_assistance", "huiminbao", "charity_assistance")
 INSURANCE = ("basic_medical_insurance", "critical_illness_insurance", "huiminbao")
+# Schemes whose payment only the case data gives (real settlement data): none of the
+# documents gives their terms (002 二(二) 其他医疗补助, e.g. 优抚对象医疗补助).
+GIVEN_ONLY = ("other_medical_aid",)
+THRESHOLD_MODES = ("trigger", "deductible")
+SA_BASES = ("remaining_policy_scope", "remaining_total")
 SETTINGS = ("inpatient", "outpatient_general", "outpatient_chronic")
 FACILITY_LEVELS = ("village", "township", "county", "city", "provincial")
 PPM = 1_000_000
@@ -88,16 +94,41 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     insurance: dict[str, list[Rule]] = field(default_factory=dict)
     cap_waivers: dict[str, Rule] = field(default_factory=dict)
-    ma_rates: dict[str, Rule] = field(default_factory=dict)
+    # assistance rates by category, each list holding the rules of the category by facility
+    # level ("any" or one level; Lingqiu pays by level, 004 §3.3)
+    ma_rates: dict[str, list[Rule]] = field(default_factory=dict)
     lookbacks: dict[str, Rule] = field(default_factory=dict)
     ma_cap: Rule | None = None
     ma_outpatient_cap: Rule | None = None
-    referral: Rule | None = None
+    referral: dict[str, Rule] = field(default_factory=dict)   # by scheme
     sa_rates: dict[str, Rule] = field(default_factory=dict)
     sa_cap: Rule | None = None
     sa_threshold: Rule | None = None
+    sa_base: str = "remaining_policy_scope"
     charity: Rule | None = None
     categories: frozenset[str] = frozenset()
+    # the schemes in the order the model settles them (each Scheme's `order`)
+    order: tuple[str, ...] = ()
+
+    def ma_rate(self, category: str, level: str) -> Rule | None:
+        """The assistance rate rule of a category at a facility level: exact level over
+        `any` (docs/rules.md)."""
+        best: Rule | None = None
+        for rule in self.ma_rates.get(category, []):
+            r_level = rule.props.get("facility_level", "any")
+            if r_level == level:
+                return rule
+            if r_level == "any":
+                best = rule
+        return best
+
+    @property
+    def ma_categories(self) -> frozenset[str]:
+        """The categories that make a person a medical-assistance recipient."""
+        return frozenset(self.ma_rates)
+
+    def threshold_mode(self) -> str:
+        return str(self.sa_threshold.props["threshold_mode"]) if self.sa_threshold else ""
 
     def insurance_rule(self, scheme: str, setting: str, level: str) -> Rule | None:
         """The most specific rule of an insurance scheme for a setting and facility level:
@@ -132,7 +163,7 @@ def rules_from_model(model: Model) -> RuleSet:
                 scheme_of[rel.to_id] = scheme.props["code"]
     categories = frozenset(e.props["code"] for e in model.entities.values()
                            if e.label == "BeneficiaryCategory" and e.props.get("code"))
-    rs = RuleSet(model=model.name, categories=categories)
+    rs = RuleSet(model=model.name, categories=categories, order=_scheme_order(model))
     for entity in model.entities.values():
         if entity.label != "BenefitRule" or entity.id not in scheme_of:
             continue
@@ -141,7 +172,25 @@ def rules_from_model(model: Model) -> RuleSet:
         rs.rules.append(rule)
         _place(rs, rule, entity.file, entity.line)
     _check_pools(rs)
+    _check_sa_base(rs)
     return rs
+
+
+def _scheme_order(model: Model) -> tuple[str, ...]:
+    """The model's schemes in settlement order: the `order` of each Scheme node (data, with
+    its source; where the documents disagree the model says so, docs/settlement.md)."""
+    placed: dict[int, tuple[str, Any]] = {}
+    for entity in model.entities.values():
+        code = entity.props.get("code")
+        if entity.label != "Scheme" or code not in SCHEMES or entity.props.get("order") is None:
+            continue
+        order = int(entity.props["order"])
+        if order in placed and placed[order][0] != code:
+            raise InputError(entity.file, f"scheme {entity.id}: order {order} is also that of "
+                             f"{placed[order][0]}; the settlement order must be one sequence",
+                             line=entity.line, field="order")
+        placed[order] = (code, entity)
+    return tuple(code for _, (code, _e) in sorted(placed.items()))
 
 
 def _rule(index: int, rule_id: str, scheme: str, props: dict[str, Any], file: str,
@@ -171,6 +220,10 @@ def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
                 raise InputError(file, f"rule {rule.id} ({kind}) needs {name!r} (docs/rules.md)",
                                  line=line, field=name)
 
+    if rule.category is not None and rule.category not in rs.categories:
+        raise InputError(file, f"rule {rule.id}: category_code {rule.category!r} is no "
+                         "BeneficiaryCategory of the model", line=line, field="category_code")
+
     if kind == "insurance_reimbursement" and scheme in INSURANCE:
         need("rate", "base")
         rs.insurance.setdefault(scheme, []).append(rule)
@@ -179,15 +232,20 @@ def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
         rs.cap_waivers.setdefault(rule.category, rule)
     elif kind == "assistance_rate":
         need("category_code", "rate")
-        before = rs.ma_rates.get(rule.category)
-        if before is not None and before.from_day <= rule.to_day and rule.from_day <= before.to_day:
-            # One rate per category at a time: a second one (e.g. by facility level, as in
-            # Lingqiu) would silently replace the first, so it is refused instead.
-            raise InputError(file, f"rule {rule.id}: a second assistance_rate for "
-                             f"{rule.category} in force with {before.id}; the engine settles one "
-                             "rate per category (rates by facility level are not supported)",
-                             line=line, field="category_code")
-        rs.ma_rates[rule.category] = rule
+        level = rule.props.get("facility_level", "any")
+        if level != "any" and level not in FACILITY_LEVELS:
+            raise InputError(file, f"rule {rule.id}: facility_level {level!r} is not one of "
+                             f"any, {', '.join(FACILITY_LEVELS)}", line=line,
+                             field="facility_level")
+        for before in rs.ma_rates.get(rule.category, []):
+            if before.props.get("facility_level", "any") == level and \
+                    before.from_day <= rule.to_day and rule.from_day <= before.to_day:
+                # One rate per category and facility level at a time: a second one would
+                # silently replace the first, so it is refused instead.
+                raise InputError(file, f"rule {rule.id}: a second assistance_rate for "
+                                 f"{rule.category} at facility level {level} in force with "
+                                 f"{before.id}", line=line, field="category_code")
+        rs.ma_rates.setdefault(rule.category, []).append(rule)
     elif kind == "lookback":
         need("category_code", "lookback_months")
         rs.lookbacks[rule.category] = rule
@@ -201,18 +259,36 @@ def _place(rs: RuleSet, rule: Rule, file: str, line: int) -> None:
         need("outpatient_general_cap")
         rs.ma_outpatient_cap = rule
     elif kind == "referral_required" and rule.props.get("requires_referral"):
-        rs.referral = rule
+        if scheme not in ("medical_assistance", "special_assistance"):
+            raise InputError(file, f"rule {rule.id}: referral_required is read for "
+                             "medical_assistance and special_assistance only", line=line,
+                             field="kind")
+        rs.referral[scheme] = rule
     elif kind == "special_assistance_rate":
         need("category_code", "rate")
         rs.sa_rates[rule.category] = rule
     elif kind == "special_assistance_threshold":
-        need("threshold")
+        need("threshold", "threshold_mode")
+        if rule.props["threshold_mode"] not in THRESHOLD_MODES or not rule.per_year:
+            raise InputError(file, f"rule {rule.id}: threshold_mode is one of "
+                             f"{', '.join(THRESHOLD_MODES)}, with per: year", line=line,
+                             field="threshold_mode")
         rs.sa_threshold = rule
     elif kind == "charity_grant":
         need("rate")
         rs.charity = rule
     # Other kinds (premium_subsidy, warning_line, out_of_catalogue) do not change a payment:
     # out_of_catalogue is what `remaining_policy_scope` means for assistance.
+
+
+def _check_sa_base(rs: RuleSet) -> None:
+    """Special assistance pays on one base for every category (docs/rules.md)."""
+    bases = {str(r.props.get("base", "remaining_policy_scope")) for r in rs.sa_rates.values()}
+    if len(bases) > 1 or not bases <= set(SA_BASES):
+        raise InputError(rs.model, "special_assistance_rate rules must share one base, one of "
+                         f"{', '.join(SA_BASES)}; got {', '.join(sorted(bases))}", field="base")
+    if bases:
+        rs.sa_base = bases.pop()
 
 
 def _check_pools(rs: RuleSet) -> None:

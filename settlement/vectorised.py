@@ -35,6 +35,7 @@ import numpy as np
 
 from medgraph.settlement.explain import HALF
 from medgraph.settlement.inputs import NOT_GIVEN, SettlementInput, known_categories
+from medgraph.settlement.required import check_required
 from medgraph.settlement.rules import (
     FACILITY_LEVELS,
     NO_LIMIT,
@@ -194,7 +195,10 @@ class _Tables:
             return np.array([table[c].index if c in table else -1 for c in self.categories] +
                             [-1], dtype=np.int64)
 
-        self.ma = by_category(rules.ma_rates)
+        # assistance rate rule by (category, facility level); the last column: no category
+        self.ma = np.array([[-1 if (r := rules.ma_rate(c, v)) is None else r.index
+                             for v in FACILITY_LEVELS] for c in self.categories]
+                           + [[-1] * len(FACILITY_LEVELS)], dtype=np.int64)
         self.sa = by_category(rules.sa_rates)
         self.waiver = by_category(rules.cap_waivers)
         self.lookback = by_category(rules.lookbacks)
@@ -270,6 +274,7 @@ def settle_pieces(inp: SettlementInput, rules: RuleSet
     """The cases sorted by (person, date, id) and settled a piece of whole persons at a time:
     for each piece, the input rows of its cases (in that order) and what each scheme paid on
     them and why, as columns."""
+    check_required(inp, rules)
     t = _Tables(rules)
     order = _order(inp)
     person = inp.case_person[order]
@@ -302,15 +307,19 @@ def _settle_sorted(inp: SettlementInput, rules: RuleSet, t: _Tables, order: np.n
     day = inp.case_day[order]
     year = day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     total, scope = inp.total_fen[order], inp.scope_fen[order]
-    setting, level = inp.case_setting[order], inp.case_level[order]
+    setting = inp.case_setting[order]
+    # a case without a facility level is settled only where no rule reads it
+    # (settlement.check_required), so any level gives the same rules
+    level = np.maximum(inp.case_level[order], 0)
     referred = inp.referred[order]
     enrolled = inp.enrolled[person]
+    huiminbao = inp.huiminbao[person]
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = (person[1:] != person[:-1]) | (year[1:] != year[:-1])
     group = np.cumsum(new_group) - 1  # one per person-year
     outpatient = setting == SETTINGS.index("outpatient_general")
 
-    best_ma, best_sa, waiver = _categories(inp, t, person, day)
+    best_ma, best_sa, waiver = _categories(inp, t, person, day, level)
     paid = np.zeros(n, dtype=np.int64)
     stages: list[_Stage] = []
 
@@ -320,7 +329,7 @@ def _settle_sorted(inp: SettlementInput, rules: RuleSet, t: _Tables, order: np.n
     def insurance(scheme: str, given: np.ndarray | None, waived: np.ndarray | None) -> _Stage:
         table = t.insurance(scheme)
         rule = table[setting, level]
-        applies = enrolled & t.in_force(rule, day)
+        applies = (huiminbao if scheme == "huiminbao" else enrolled) & t.in_force(rule, day)
         kinds = np.array([BASES.index(r.props["base"]) if r.kind == "insurance_reimbursement"
                           and r.scheme == scheme else 0 for r in rules.rules] + [0])
         kind = kinds[rule]
@@ -387,13 +396,32 @@ def _settle_sorted(inp: SettlementInput, rules: RuleSet, t: _Tables, order: np.n
         paid = paid + stage.amount
         stages.append(stage)
 
-    add(insurance("basic_medical_insurance", inp.paid_bmi_fen[order], None))
-    add(insurance("critical_illness_insurance", inp.paid_cii_fen[order], waiver))
-    add(_assistance(rules, t, n, group, scope, paid, referred, outpatient, best_ma))
-    add(_special(rules, t, n, group, scope, paid, best_sa))
-    add(insurance("huiminbao", None, None))
-    add(_charity(rules, t, n, group, day, total, paid))
+    stages_of = {
+        "basic_medical_insurance": lambda: insurance(
+            "basic_medical_insurance", inp.paid_bmi_fen[order], None),
+        "critical_illness_insurance": lambda: insurance(
+            "critical_illness_insurance", inp.paid_cii_fen[order], waiver),
+        "other_medical_aid": lambda: _given("other_medical_aid", inp.paid_oma_fen[order]),
+        "medical_assistance": lambda: _assistance(rules, t, n, group, day, scope, paid,
+                                                  referred, outpatient, best_ma),
+        "special_assistance": lambda: _special(rules, t, n, group, day, scope, total, paid,
+                                               referred, best_sa),
+        "huiminbao": lambda: insurance("huiminbao", None, None),
+        "charity_assistance": lambda: _charity(rules, t, n, group, day, total, paid),
+    }
+    for scheme in rules.order:  # the model's settlement order (each Scheme's `order`)
+        add(stages_of[scheme]())
     return stages
+
+
+def _given(scheme: str, given: np.ndarray) -> _Stage:
+    """A scheme whose payment only the case data gives (other medical aid, 002 二(二))."""
+    n = len(given)
+    is_given = given != NOT_GIVEN
+    amount = np.where(is_given, given, 0)
+    none = np.full(n, -1, dtype=np.int64)
+    return _Stage(scheme, amount, is_given & (amount > 0), none, none, np.zeros(n, np.int64),
+                  none, none, {"given": (_same(n, True), is_given)})
 
 
 def _same(n: int, value: Any) -> np.ndarray:
@@ -401,8 +429,8 @@ def _same(n: int, value: Any) -> np.ndarray:
     return np.broadcast_to(np.array(value, dtype=object), (n,))
 
 
-def _categories(inp: SettlementInput, t: _Tables, person: np.ndarray, day: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _categories(inp: SettlementInput, t: _Tables, person: np.ndarray, day: np.ndarray,
+                level: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per sorted case: the best assistance offer, the best special-assistance offer and the
     critical-illness cap waiver, each an integer key (-1 = none) from the certificates of the
     person valid on the date (for assistance, also within a look-back)."""
@@ -430,7 +458,7 @@ def _categories(inp: SettlementInput, t: _Tables, person: np.ndarray, day: np.nd
     lb_start = months_before(start, t.lookback_months[category])
     looked = (~strict & inp.cert_illness[cert] & t.in_force(lb_rule, d) & (lb_start <= d)
               & (d < start))
-    ma = t.ma[category]
+    ma = t.ma[category, level[row]]
     ok = (strict | looked) & t.in_force(ma, d)
     key = ((t.rate[ma] * 2 + t.no_cap[ma]) * 2 + strict) * R + (R - 1 - ma)
     np.maximum.at(best_ma, row[ok], key[ok])
@@ -443,16 +471,25 @@ def _categories(inp: SettlementInput, t: _Tables, person: np.ndarray, day: np.nd
     return best_ma, best_sa, np.where(waiver >= 0, R - 1 - waiver, -1)
 
 
-def _assistance(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np.ndarray,
-                paid: np.ndarray, referred: np.ndarray, outpatient: np.ndarray,
-                best: np.ndarray) -> _Stage:
+def _refused(rules: RuleSet, t: _Tables, scheme: str, eligible: np.ndarray, day: np.ndarray,
+             referred: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rows a scheme's referral rule refuses (002 二(二)), and the rule's index."""
+    rule = rules.referral.get(scheme)
+    if rule is None:
+        return np.zeros(len(eligible), dtype=bool), -1
+    return eligible & ~referred & t.in_force(np.full(len(day), rule.index), day), rule.index
+
+
+def _assistance(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndarray,
+                scope: np.ndarray, paid: np.ndarray, referred: np.ndarray,
+                outpatient: np.ndarray, best: np.ndarray) -> _Stage:
     R = t.R
     eligible = best >= 0
     rule = np.where(eligible, R - 1 - best % R, -1)
     strict = (best // R) % 2 == 1
     no_cap = (best // R // 2) % 2 == 1
     base = np.where(eligible, np.maximum(0, scope - paid), 0)
-    refused = eligible & ~referred if rules.referral is not None else np.zeros(n, dtype=bool)
+    refused, referral = _refused(rules, t, "medical_assistance", eligible, day, referred)
     active = eligible & ~refused
     want = np.where(active, pay(t.rate[rule], base), 0)
     amount = want.copy()
@@ -460,18 +497,23 @@ def _assistance(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np
     cap = np.full(n, -1, dtype=np.int64)
     if rules.ma_cap is not None and active.any():
         sub = rules.ma_outpatient_cap
+        # a row without a cap in force (the destitute, or a date outside the cap rule) takes
+        # its want and still counts toward the cap of the person's later cases
+        capped_row = ~no_cap & t.in_force(np.full(n, rules.ma_cap.index), day)
+        sub_rows = None
+        if sub is not None:
+            sub_rows = (outpatient & t.in_force(np.full(n, sub.index), day))[active]
         got, why = capped_with_fixed(
-            group[active], want[active], no_cap[active], rules.ma_cap.cap_fen,
-            outpatient[active] if sub is not None else None,
-            sub.cap_fen if sub is not None else NO_LIMIT)
+            group[active], want[active], ~capped_row[active], rules.ma_cap.cap_fen,
+            sub_rows, sub.cap_fen if sub is not None else NO_LIMIT)
         amount[active] = got
         bound[active] = np.select([why == 1, why == 2],
                                   [rules.ma_cap.index, sub.index if sub else -1], -1)
-        cap[active & ~no_cap] = rules.ma_cap.cap_fen
+        cap[active & capped_row] = rules.ma_cap.cap_fen
     category_of_rule = np.array([r.category or "" for r in rules.rules] + [""], dtype=object)
     via = np.array([rules.lookbacks[c].index if c in rules.lookbacks else -1
                     for c in category_of_rule], dtype=np.int64)
-    rule_out = np.where(refused, rules.referral.index if rules.referral else -1, rule)
+    rule_out = np.where(refused, referral, rule)
     extra = {
         "category": (category_of_rule[rule], eligible),
         "lookback_rule": (via[rule], eligible & ~strict),
@@ -482,34 +524,56 @@ def _assistance(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np
                   cap, bound, extra)
 
 
-def _special(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, scope: np.ndarray,
-             paid: np.ndarray, best: np.ndarray) -> _Stage:
+def _counted(threshold: Rule, burden: np.ndarray) -> np.ndarray:
+    """reference.counted over arrays: what a yearly burden lets count toward the payment."""
+    limit = threshold.deductible_fen
+    if threshold.props["threshold_mode"] == "trigger":
+        return np.where(burden >= limit, burden, 0)
+    return np.maximum(0, burden - limit)
+
+
+def _special(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndarray,
+             scope: np.ndarray, total: np.ndarray, paid: np.ndarray, referred: np.ndarray,
+             best: np.ndarray) -> _Stage:
     R = t.R
     eligible = best >= 0
     rule = np.where(eligible, R - 1 - best % R, -1)
-    base = np.where(eligible, np.maximum(0, scope - paid), 0)
-    deductible = np.zeros(n, dtype=np.int64)
+    own = np.where(eligible, np.maximum(
+        0, (scope if rules.sa_base == "remaining_policy_scope" else total) - paid), 0)
+    refused, referral = _refused(rules, t, "special_assistance", eligible, day, referred)
+    active = eligible & ~refused
+    count = own.copy()
     threshold = rules.sa_threshold
-    if threshold is not None and eligible.any():
-        if threshold.per_year:
-            deductible[eligible] = capped(group[eligible], base[eligible],
-                                          threshold.deductible_fen)
-        else:
-            deductible = np.minimum(base, threshold.deductible_fen)
-    want = np.where(eligible, pay(t.rate[rule], base - deductible), 0)
+    burden = np.zeros(n, dtype=np.int64)
+    tested = np.zeros(n, dtype=bool)
+    if threshold is not None and active.any():
+        # the person's yearly burden after every other aid, up to and including each case
+        before = np.zeros(n, dtype=np.int64)
+        before[active] = running_before(group[active], own[active])
+        burden = before + own
+        tested = active & t.in_force(np.full(n, threshold.index), day)
+        count = np.where(tested, _counted(threshold, burden) - _counted(threshold, before), own)
+    base = np.maximum(own, count)          # as reference.special: rate x (base - deductible)
+    want = np.where(active, pay(t.rate[rule], count), 0)
     amount = want.copy()
     bound = np.full(n, -1, dtype=np.int64)
     cap = np.full(n, -1, dtype=np.int64)
-    if rules.sa_cap is not None and eligible.any():
-        got = capped(group[eligible], want[eligible], rules.sa_cap.cap_fen)
-        amount[eligible] = got
-        bound[eligible] = np.where(got < want[eligible], rules.sa_cap.index, -1)
-        cap[eligible] = rules.sa_cap.cap_fen
+    if rules.sa_cap is not None and active.any():
+        capped_row = t.in_force(np.full(n, rules.sa_cap.index), day)
+        got, why = capped_with_fixed(group[active], want[active], ~capped_row[active],
+                                     rules.sa_cap.cap_fen)
+        amount[active] = got
+        bound[active] = np.where(why > 0, rules.sa_cap.index, -1)
+        cap[active & capped_row] = rules.sa_cap.cap_fen
     category_of_rule = np.array([r.category or "" for r in rules.rules] + [""], dtype=object)
     extra = {"category": (category_of_rule[rule], eligible),
-             "threshold_rule": (_same(n, threshold.id if threshold else None), eligible)}
-    emit = eligible & ((amount > 0) | (bound >= 0))
-    return _Stage("special_assistance", amount, emit, rule, base, deductible, cap, bound, extra)
+             "threshold_rule": (_same(n, threshold.id if threshold else None), tested),
+             "burden": (burden / 100, tested),
+             "reason": (_same(n, "no referral"), refused)}
+    emit = refused | (active & ((amount > 0) | (bound >= 0)))
+    return _Stage("special_assistance", amount, emit, np.where(refused, referral, rule),
+                  np.where(refused, own, base), np.where(active, base - count, 0), cap, bound,
+                  extra)
 
 
 def _charity(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndarray,
@@ -555,7 +619,6 @@ def _results(inp: SettlementInput, rules: RuleSet,
     payments: list[dict[str, float]] = [{} for _ in range(n)]
     paid = np.zeros(n, dtype=np.int64)  # in input order
     for order, stages in parts:
-        assert tuple(s.scheme for s in stages) == SCHEMES
         for stage in stages:
             paying = np.flatnonzero(stage.amount)
             for case, amount in zip(order[paying].tolist(),

@@ -50,6 +50,7 @@ def test_refused_write_exits_2_and_writes_nothing(store: Store, store_home: Path
     assert store.read("MATCH (a:Agency {id: 'cli-write'}) RETURN a") == []
     allowed = run("query", "--write", "CREATE (:Agency {id: 'cli-write'})", home=store_home)
     assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stderr.strip() == "nodes created 1, properties set 1, labels added 1"
     assert len(store.read("MATCH (a:Agency {id: 'cli-write'}) RETURN a")) == 1
     with store.transaction() as tx:
         tx.run("MATCH (a:Agency {id: 'cli-write'}) DELETE a")
@@ -69,6 +70,11 @@ def test_bad_cypher_and_unknown_named_query(store: Store, store_home: Path) -> N
     unknown = run("query", "no_such_query", home=store_home)
     assert unknown.returncode == 2
     assert "no named query 'no_such_query'" in unknown.stderr
+    # A named query without its parameter is refused, not answered with "(no rows)".
+    bare = run("query", "trace_case", home=store_home)
+    assert bare.returncode == 2 and "needs --param case_id=VALUE" in bare.stderr
+    optional = run("query", "scheme_without_funder", "--format", "json", home=store_home)
+    assert optional.returncode == 0, optional.stderr
 
 
 def test_every_named_query_is_documented() -> None:

@@ -95,7 +95,7 @@ def load_people(store: Store, persons: list[dict], cases: list[tuple]) -> None:
              "facility_level": "county"} for c, p, t, s, _ in cases]
     results = [{"id": c, "payments": {}, "out_of_pocket": o, "explanations": []}
                for c, _, _, _, o in cases]
-    load_cases(store, persons, rows, results, "t")
+    load_cases(store, persons, rows, results, "t", dataset="findings")
 
 
 def test_recipient_not_enrolled(empty_store: Store) -> None:
@@ -343,3 +343,21 @@ def test_cli_gaps_and_islands_json(empty_store: Store, monkeypatch: pytest.Monke
     assert result.exit_code == 2 and "t.nope" in result.output
     result = runner.invoke(main, ["islands", "--model", "t", "--format", "csv"])
     assert result.output.splitlines()[0] == "kind,severity,entities,explanation,citations"
+
+
+def test_a_model_is_not_faulted_for_shared_categories_it_never_names(
+        loaded_store: Store) -> None:
+    """`gaps --model lingqiu` once listed the shared categories (低保 and the rest) as "no
+    scheme applies", citing a Hangzhou document for a county in Shanxi."""
+    found = [f for f in F.gaps(loaded_store, model="lingqiu")
+             if f.kind == "category_without_scheme"]
+    shared = {r["id"] for r in loaded_store.read(
+        "MATCH (c:BeneficiaryCategory {model: 'common'}) RETURN c.id AS id")}
+    named = {r["id"] for r in loaded_store.read(
+        "MATCH (:Agency)-[r]->(c:BeneficiaryCategory {model: 'common'}) "
+        "WHERE r.model = 'lingqiu' RETURN DISTINCT c.id AS id")}
+    assert not {e["id"] for f in found for e in f.entities} & (shared - named)
+    # Hangzhou still answers for the shared categories it names but no scheme covers.
+    hangzhou = {e["id"] for f in F.gaps(loaded_store, model="hangzhou")
+                if f.kind == "category_without_scheme" for e in f.entities}
+    assert "temporary_assistance" in hangzhou

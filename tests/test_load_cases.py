@@ -50,7 +50,7 @@ def test_first_load_counts_and_second_load_changes_nothing(
     persons, cases = city
     results = _stand_in_results(cases)
     load_model(empty_store, read_model(MINI))
-    plan = load_cases(empty_store, persons, cases, results, "mini", batch_size=500)
+    plan = load_cases(empty_store, persons, cases, results, "mini", dataset="city", batch_size=500)
     # An enrolled person is enrolled in every year the data cover, ill that year or not.
     years = {case["date"][:4] for case in cases}
     expected = {
@@ -58,7 +58,8 @@ def test_first_load_counts_and_second_load_changes_nothing(
         "cases": len(cases), "member_of": len(persons),
         "holds": sum(len(p["certificates"]) for p in persons), "has_case": len(cases),
         "settled_by": len(cases),
-        "enrolled_in": len(years) * sum(p["enrolled"] for p in persons),
+        # in basic insurance, and in huiminbao for those who bought it (000 §3.2 开放投保)
+        "enrolled_in": len(years) * sum(p["enrolled"] + p["huiminbao"] for p in persons),
         "burdens": len({(c["person_id"], c["date"][:4]) for c in cases}),
         "has_burden": len({(c["person_id"], c["date"][:4]) for c in cases}),
     }
@@ -69,12 +70,12 @@ def test_first_load_counts_and_second_load_changes_nothing(
     assert summary["relationships_created"] == sum(
         v for k, v in expected.items() if k not in ("persons", "households", "cases", "burdens"))
 
-    again = load_cases(empty_store, persons, cases, results, "mini")
+    again = load_cases(empty_store, persons, cases, results, "mini", dataset="city")
     assert again.changes == 0
     assert _counts(empty_store) == expected
     # A changed case is an update, found by the comparison a re-load makes.
     cases[0] = {**cases[0], "total_cost": cases[0]["total_cost"] + 1}
-    changed = load_cases(empty_store, persons, cases, results, "mini")
+    changed = load_cases(empty_store, persons, cases, results, "mini", dataset="city")
     # the case and its person's Burden of that year
     assert changed.summary()["nodes_updated"] == 2 and changed.changes == 2
     case_id = cases[0]["id"]
@@ -87,7 +88,7 @@ def test_burdens_are_the_sums_of_the_cases(
     """Each Burden holds what the store's own cases add up to, for the person and household."""
     persons, cases = city
     load_model(empty_store, read_model(MINI))
-    load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini")
+    load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini", dataset="city")
     own = {(r["p"], r["y"]): r for r in empty_store.read(
         "MATCH (p:Person)-[:HAS_CASE]->(c:Case) RETURN p.id AS p, c.year AS y, "
         "sum(c.out_of_pocket) AS oop, count(c) AS n, sum(c.total_cost) AS t")}
@@ -117,8 +118,8 @@ def test_load_into_a_store_with_case_data_of_other_persons(
     half = {p["id"] for p in persons[: len(persons) // 2]}
     first = [c for c in cases if c["person_id"] in half]
     load_cases(empty_store, [p for p in persons if p["id"] in half], first,
-               _stand_in_results(first), "mini")
-    plan = load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini")
+               _stand_in_results(first), "mini", dataset="city")
+    plan = load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini", dataset="city")
     assert plan.summary()["nodes_created"] < len(persons) + len(cases)
     assert _count(empty_store, "(:Case)") == len(cases)
     assert _count(empty_store, "()-[:HAS_CASE]->()") == len(cases)
@@ -128,7 +129,7 @@ def test_refused_without_the_model_and_nothing_written(
         empty_store: Store, city: tuple[list[dict], list[dict]]) -> None:
     persons, cases = city
     with pytest.raises(StoreError, match="load the model first"):
-        load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini")
+        load_cases(empty_store, persons, cases, _stand_in_results(cases), "mini", dataset="city")
     assert _count(empty_store, "(:Person)") == _count(empty_store, "(:Case)") == 0
 
 

@@ -115,10 +115,16 @@ def test_premium_subsidies(hangzhou: Store) -> None:
     basic = _rules(hangzhou, "hangzhou.basic_medical_insurance", "premium_subsidy")
     assert basic["children_in_distress"]["rate"] == 1.0
     assert not basic["children_in_distress"].get("assumption")
+    # 000 §3.1.1 1): 对特困人员给予全额资助，对其他对象给予定额资助 (an amount not given: no rate)
+    assert (basic["destitute"]["rate"], basic["destitute"]["locator"]) == (1.0, "§3.1.1 1)")
+    assert all(basic[c].get("rate") is None
+               for c in ("minimum_living", "severe_disability", "marginal_low_income"))
     huiminbao = _rules(hangzhou, "hangzhou.huiminbao", "premium_subsidy")
     assert set(huiminbao) == {"destitute", "minimum_living", "marginal_low_income"}
-    # "按其参加的基本医疗保险政府补贴标准": the same rate as the basic-insurance subsidy
-    assert all(huiminbao[c]["rate"] == basic[c]["rate"] for c in huiminbao)
+    # "按其参加的基本医疗保险政府补贴标准": the same rate as the basic-insurance subsidy, and
+    # a rate the text does not give outright is an assumption
+    assert all(huiminbao[c].get("rate") == basic[c].get("rate") for c in huiminbao)
+    assert all(r.get("assumption") for r in huiminbao.values() if r.get("rate"))
     payers = hangzhou.read(
         "MATCH (a:Agency)-[:FUNDS]->(r:BenefitRule {kind: 'premium_subsidy'}) "
         "WHERE r.category_code = 'children_in_distress' RETURN a.id AS id")
@@ -181,7 +187,11 @@ def test_rules_follow_the_engine_contract(hangzhou: Store) -> None:
         "MATCH (s:Scheme {model: 'hangzhou'})-[:HAS_RULE]->(r:BenefitRule) "
         "WHERE r.source = $seed RETURN properties(r) AS rule", {"seed": SEED_002})]
     assert {r["kind"] for r in rules} <= kinds
-    assert all(r.get("valid_from") for r in rules)
+    # a rule 002 states is dated by 002 (2022年起 or 2023-01-01); an assumed one may carry no
+    # start date (the scheme predates the documents) and says so in its note
+    assert all(r.get("valid_from") in ("2022-01-01", "2023-01-01")
+               for r in rules if not r.get("assumption"))
+    assert all("start date" in r["note"] for r in rules if not r.get("valid_from"))
     # a number 002 does not give is an assumption with a note saying what it rests on
     assumed = [r for r in rules if r.get("assumption")]
     assert all(r.get("note") for r in assumed)

@@ -47,6 +47,10 @@ def test_fig1_every_flow_is_named_and_cited(hangzhou: Store) -> None:
     assert ("hangzhou.government_departments", "TRANSFERS_TO",
             "hangzhou.residents_medical_funds") in flows
     assert ("hangzhou.health_commission", "SERVES", "hangzhou.residents") in flows
+    # §2.1's services element: bought with the available funds, supervised by the government
+    assert ("hangzhou.residents_medical_funds", "PAYS", "hangzhou.medical_services") in flows
+    assert ("hangzhou.government_departments", "SUPERVISES",
+            "hangzhou.medical_services") in flows
 
 
 def test_fig1_government_element_is_finance_civil_affairs_and_poverty_office(

@@ -82,7 +82,7 @@ def test_linkage_rates_by_facility_level(lingqiu: Store) -> None:
                     "county": pytest.approx(0.35)}
     assert rate["county"] < rate["township"], "referral upward pays less"
     assert {(r["scheme"], r["kind"], r["category"], r["locator"]) for r in rows} == {
-        ("medical_assistance", "assistance_rate", "rural_relapse_risk", "§3.3")}
+        ("medical_assistance", "assistance_rate", "lingqiu.four_party_enrollees", "§3.3")}
     assert all("assistance_rate" in r["note"] for r in rows), "the note says which kind"
     exclusive = lingqiu.read(
         "MATCH (:Scheme {id: 'lingqiu.medical_assistance'})-[:HAS_RULE]->"

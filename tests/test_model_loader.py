@@ -180,3 +180,47 @@ def test_cli_load_reports_changes_as_json(store_home: Path, loaded_store: Store)
     assert report[0]["model"] == "hangzhou"
     assert sum(v for k, v in report[0].items() if k.endswith(("created", "updated",
                                                               "deleted"))) == 0
+
+
+def test_every_data_folder_is_a_listed_package() -> None:
+    """A folder of data/ missing from pyproject's packages is left out of a wheel's package
+    list and makes setuptools warn at every install."""
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    folders = {f"medgraph.data.{p.name}" for p in (root / "data").iterdir()
+               if p.is_dir() and not p.name.startswith(("_", "."))}
+    assert folders <= set(config["packages"])
+    assert folders <= set(config["package-data"])
+
+
+def test_a_model_load_reads_no_case_data(empty_store: Store, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """With a city loaded, `load model` with nothing to change took 12-13 s against 1.9 s
+    on an empty store: it read every node and relationship to find what to prune. Every
+    statement it sends now starts from a label of the model's own, never from case data."""
+    from medgraph.loaders import synth
+    from medgraph.loaders.cases import load_cases
+    from medgraph.loaders.model import CASE_LABELS
+
+    model = read_model(Path(__file__).parent / "fixtures" / "mini")
+    load_model(empty_store, model)
+    persons, cases = synth.records(synth.generate_city(200, seed=2))
+    load_cases(empty_store, persons, cases, [
+        {"id": c["id"], "payments": {"basic_medical_insurance": 1.0}, "out_of_pocket": 1.0,
+         "explanations": []} for c in cases], "mini", dataset="city")
+    sent: list[str] = []
+    real = Store.read
+
+    def recording(self: Store, statement: str, *args: object, **kwargs: object) -> object:
+        sent.append(statement)
+        return real(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "read", recording)
+    assert load_model(empty_store, model).changes == 0
+    assert sent
+    for statement in sent:
+        starts = re.findall(r"MATCH\s*\((\w*)(:\w+)?", statement)
+        assert all(label for _, label in starts), statement  # no label-free MATCH
+        assert not {label[1:] for _, label in starts} & CASE_LABELS, statement

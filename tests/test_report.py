@@ -52,7 +52,7 @@ def two_models(_scratch: Store) -> Iterator[Store]:
         tx.run("MATCH (n) DETACH DELETE n")
     load_model(_scratch, read_model(FIXTURES / "viz"))
     load_model(_scratch, read_model(FIXTURES / "mini"))
-    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini")
+    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini", dataset="report")
     yield _scratch
 
 

@@ -31,8 +31,12 @@ def cert(category: str, start: str = "2023-01-01", end: str = "2025-12-31",
     return {"category": category, "valid_from": start, "valid_to": end, "due_to_illness": illness}
 
 
-def person(pid: str = "P1", *certs: dict[str, Any], enrolled: bool = True) -> dict[str, Any]:
+def person(pid: str = "P1", *certs: dict[str, Any], enrolled: bool = True,
+           huiminbao: bool | None = None) -> dict[str, Any]:
+    """A person; in huiminbao when insured unless said otherwise (the input's own default is
+    not enrolled, 000 §3.2 开放投保)."""
     return {"id": pid, "household_id": "H" + pid, "enrolled": enrolled,
+            "huiminbao": enrolled if huiminbao is None else huiminbao,
             "certificates": list(certs)}
 
 
@@ -257,7 +261,8 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
             certs.append(cert(draw(st.sampled_from(CATEGORIES)),
                               f"{start}-{draw(st.integers(1, 12)):02d}-01",
                               f"{end}-{draw(st.integers(1, 12)):02d}-28", draw(st.booleans())))
-        persons.append(person(f"P{p}", *certs, enrolled=draw(st.booleans())))
+        persons.append(person(f"P{p}", *certs, enrolled=draw(st.booleans()),
+                              huiminbao=draw(st.booleans())))
     cases = []
     for c in range(draw(st.integers(1, 14))):
         scope = draw(st.integers(0, 30_000_000))           # fen
@@ -270,8 +275,13 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
                     referred=draw(st.booleans()))
         if draw(st.integers(0, 5)) == 0:
             bmi = draw(st.integers(0, scope))
+            cii = draw(st.integers(0, scope - bmi))
             item["paid"] = {"basic_medical_insurance": bmi / 100,
-                            "critical_illness_insurance": draw(st.integers(0, scope - bmi)) / 100}
+                            "critical_illness_insurance": cii / 100}
+            if draw(st.booleans()):  # other medical aid (002 二(二)), given on the case
+                item["paid"]["other_medical_aid"] = draw(st.integers(0, total - bmi - cii)) / 100
+        if draw(st.integers(0, 6)) == 0 and item.get("paid"):
+            del item["facility_level"]  # not read when the insurance payments are given
         cases.append(item)
     return {"persons": persons, "cases": cases}
 
@@ -449,7 +459,13 @@ def test_csv_with_quotes_and_without_certificates(tmp_path: Path) -> None:
     (folder / "cases.csv").write_text(
         "id,person_id,date,setting,total_cost,policy_scope_cost,referred,facility_level\r\n"
         "C1,P1,2024-03-10,inpatient,100000,50000,true,county\r\n", "utf-8")
-    inp = settlement.read_input(folder)          # no certificates.csv: nobody holds one
+    # A missing certificates.csv is refused, not read as "nobody holds one" ...
+    with pytest.raises(InputError, match="certificates.csv: missing.*only its header"):
+        settlement.read_input(folder)
+    # ... which a file with only its header says.
+    (folder / "certificates.csv").write_text(
+        "person_id,category,valid_from,valid_to,due_to_illness\n", "utf-8")
+    inp = settlement.read_input(folder)
     persons, cases = settlement.as_records(inp)
     assert persons[0]["household_id"] == "H1, village 3" and persons[0]["certificates"] == []
     assert cases[0]["total_cost"] == 100000.0
@@ -469,16 +485,22 @@ def test_columnar_settlement_matches_the_output_dicts(tmp_path: Path) -> None:
     assert out_of_pocket.tolist() == [_fen(r["out_of_pocket"]) for r in results]
 
 
-def test_two_rates_for_one_category_at_once_are_refused_not_overwritten() -> None:
-    """Lingqiu pays by facility level (004); the engine holds one rate per category, so it
-    refuses the model, naming the rule, rather than settle with whichever rate came last."""
-    from medgraph.loaders.errors import InputError
-    from medgraph.settlement import load_rules
-
+def test_two_rates_for_one_category_and_level_at_once_are_refused(tmp_path: Path) -> None:
+    """Rates may differ by facility level (Lingqiu, 004 §3.3), but two for the same category
+    and level in force together are refused, naming the rule, not settled with the last."""
+    text = (FIXTURE / "rules.yaml").read_text("utf-8")
+    again = ("{id: t.ma_minimum_living_again, label: BenefitRule, name_zh: 低保90%, "
+             "kind: assistance_rate, category_code: minimum_living, rate: 0.9, "
+             "locator: 二(二), assumption: true, note: test}")
+    link = ("{from: t.medical_assistance, type: HAS_RULE, to: t.ma_minimum_living_again, "
+            "locator: 二(二), assumption: true, note: test}")
+    text = text.replace("\nrelations:\n", f"\n  - {again}\n\nrelations:\n  - {link}\n")
+    (tmp_path / "rules.yaml").write_text(text, "utf-8")
     with pytest.raises(InputError) as refused:
-        load_rules("lingqiu")
+        settlement.load_rules(tmp_path)
     assert refused.value.field == "category_code"
-    assert "assistance_rate" in str(refused.value) and "lingqiu" in str(refused.value)
+    assert "t.ma_minimum_living_again" in str(refused.value)
+    assert "t.ma_minimum_living" in str(refused.value)
 
 
 def test_settling_households_apart_gives_what_settling_everyone_gives(tmp_path: Path) -> None:

@@ -50,13 +50,14 @@ def test_a_refused_write_leaves_the_store_unchanged(empty_store: Store) -> None:
         "MERGE (:Agency {id: 'c'})",
     ):
         with pytest.raises(WriteRefused):
-            empty_store.read(statement)
+            empty_store.query(statement)
     assert empty_store.read("MATCH (a:Agency) RETURN a.id AS id, a.name_zh AS n") == [
         {"id": "a", "n": "甲"}
     ]
 
 
-def test_a_write_that_slips_past_the_text_check_is_rolled_back(empty_store: Store) -> None:
+def test_a_write_that_slips_past_the_text_check_is_refused_by_the_store(
+        empty_store: Store) -> None:
     # Call the transaction layer directly, as if the text check had missed the write.
     with pytest.raises(WriteRefused):
         empty_store._read("CREATE (:Agency {id: 'sneaky'})", {}, 10, None)
@@ -64,14 +65,14 @@ def test_a_write_that_slips_past_the_text_check_is_rolled_back(empty_store: Stor
 
 
 def test_strings_that_look_like_writes_are_fine(empty_store: Store) -> None:
-    rows = empty_store.read("RETURN 'CREATE and DELETE' AS text")
+    rows = empty_store.query("RETURN 'CREATE and DELETE' AS text")
     assert rows == [{"text": "CREATE and DELETE"}]
 
 
 def test_a_runaway_query_is_stopped_at_its_time_limit(store: Store) -> None:
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
-        store.read(RUNAWAY, timeout=1.0)
+        store.query(RUNAWAY, timeout=1.0, caller="runaway")
     assert time.monotonic() - started < 3.0
     # The store still answers afterwards.
     assert store.read("RETURN 2 AS two") == [{"two": 2}]
@@ -89,9 +90,9 @@ def test_server_side_cap_aborts_a_query_on_the_server(tmp_path: Path) -> None:
     try:
         with connect(settings) as store:
             started = time.monotonic()
-            with pytest.raises(QueryTimeout, match="stopped"):
-                # The client waits longer than the cap: the server is what stops it.
-                store.read(RUNAWAY, timeout=60)
+            with pytest.raises(QueryTimeout, match="store stopped it"):
+                # The client waits as long as the cap: the server is what stops it.
+                store.query(RUNAWAY, timeout=2)
             assert time.monotonic() - started < 10
     finally:
         embedded_server(settings).stop()
@@ -197,7 +198,7 @@ def test_a_parameter_the_driver_cannot_send_is_a_clear_query_error(store: Store)
     from medgraph.graph.store import QueryError
 
     with pytest.raises(QueryError, match="64 bits"):
-        store.read("RETURN $x AS x", {"x": 2**70})
+        store.query("RETURN $x AS x", {"x": 2**70})
 
 
 def _server_uri(store: Store) -> tuple[str, str]:
@@ -225,7 +226,8 @@ def test_wrong_password_database_or_scheme_is_one_line_and_exit_2(
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-@pytest.mark.skipif(EMBEDDED, reason="the embedded store does not enforce the access mode")
+@pytest.mark.skipif(EMBEDDED, reason="on the embedded store the reader account is the guard "
+                    "(tests/test_security.py)")
 def test_neo4j_itself_refuses_a_write_in_a_read_transaction(empty_store: Store) -> None:
     import neo4j
     from neo4j.exceptions import ClientError

@@ -16,7 +16,8 @@ from medgraph.analysis.kpi import HIGH_COST_LINE
 from medgraph.cli import main
 from medgraph.loaders import synth
 
-GLOSSARY = Path("/work/shared/GLOSSARY.md")
+# The project's glossary lives beside the clone (../shared/GLOSSARY.md), not in it.
+GLOSSARY = Path(__file__).resolve().parent.parent.parent / "shared" / "GLOSSARY.md"
 
 
 def _write(tmp: Path, persons: int, seed: int, *extra: str) -> Path:
@@ -52,18 +53,24 @@ def test_same_seed_same_bytes_other_seed_other_city(tmp_path: Path) -> None:
     assert _digest(json_a) == _digest(json_b) and list(_digest(json_a)) == ["city.json"]
 
 
+@pytest.mark.skipif(not GLOSSARY.exists(), reason=f"the glossary is not beside the clone "
+                    f"({GLOSSARY})")
+def test_category_codes_are_the_glossarys(city: dict[str, list[dict[str, str]]]) -> None:
+    glossary = GLOSSARY.read_text("utf-8")
+    for code in {c["category"] for c in city["certificates"]}:
+        assert f"`{code}`" in glossary, code
+
+
 def test_columns_ids_codes_and_amounts(city: dict[str, list[dict[str, str]]]) -> None:
     assert list(city["persons"][0]) == list(synth.PERSON_COLUMNS)
     assert list(city["certificates"][0]) == list(synth.CERTIFICATE_COLUMNS)
     assert list(city["cases"][0]) == list(synth.CASE_COLUMNS)
-    glossary = GLOSSARY.read_text("utf-8") if GLOSSARY.exists() else ""
-    for code in {c["category"] for c in city["certificates"]}:
-        assert f"`{code}`" in glossary or not glossary, code
-    assert all(re.fullmatch(r"P\d{6,}", p["id"]) and re.fullmatch(r"H\d{6,}", p["household_id"])
-               for p in city["persons"])
+    # Ids carry the seed (11), so that two cities never share one.
+    assert all(re.fullmatch(r"s11-P\d{6,}", p["id"])
+               and re.fullmatch(r"s11-H\d{6,}", p["household_id"]) for p in city["persons"])
     money = re.compile(r"\d+(\.\d{1,2})?")
     for case in city["cases"]:
-        assert re.fullmatch(r"C\d{6,}", case["id"])
+        assert re.fullmatch(r"s11-C\d{6,}", case["id"])
         assert case["setting"] in synth.SETTINGS and case["facility_level"] in synth.LEVELS
         assert money.fullmatch(case["total_cost"]) and money.fullmatch(case["policy_scope_cost"])
         assert 0 < float(case["policy_scope_cost"]) <= float(case["total_cost"])
@@ -178,3 +185,16 @@ def test_docstring_examples() -> None:
 
     failed, tried = doctest.testmod(synth)
     assert tried and not failed
+
+
+def test_ids_carry_the_seed_or_the_prefix(tmp_path: Path) -> None:
+    """Two cities never share an id unless a prefix says so (loaded side by side, the demo's
+    C000001 and another city's once made cases with two patients)."""
+    one, two = _write(tmp_path, 100, 1), _write(tmp_path, 100, 2)
+    def ids(city: Path) -> set[str]:
+        return {r["id"] for name in ("cases.csv", "persons.csv") for r in _rows(city, name)}
+
+    assert ids(one) and not ids(one) & ids(two)
+    named = _write(tmp_path, 100, 1, "--prefix", "north-")
+    assert all(r["id"].startswith("north-P") and r["household_id"].startswith("north-H")
+               for r in _rows(named, "persons.csv"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -53,7 +55,7 @@ RESULTS = [
 @pytest.fixture()
 def mini_city(empty_store: Store) -> Store:
     load_model(empty_store, read_model(MINI))
-    load_cases(empty_store, PERSONS, CASES, RESULTS, "mini")
+    load_cases(empty_store, PERSONS, CASES, RESULTS, "mini", dataset="mini")
     return empty_store
 
 
@@ -83,7 +85,7 @@ def test_trace_answers_the_four_questions(mini_city: Store) -> None:
     assert {(s["agency_id"], s["target_id"]) for s in trace["supervises"]} == {
         ("mini.medical_security", "mini.insurance_fund"), ("mini.health", "mini.hospital")}
     explanation = next(p for p in trace["payments"] if p["scheme_code"] == "medical_assistance")
-    assert json.loads(explanation["explanation"])["base"] == 30000
+    assert explanation["explanation"]["base"] == 30000  # an object, not JSON text
 
 
 def test_trace_is_what_the_single_named_query_answers(mini_city: Store) -> None:
@@ -98,6 +100,9 @@ def test_trace_is_what_the_single_named_query_answers(mini_city: Store) -> None:
                                  "household_id": row["household_id"]}
         for section in ("payments", "funds", "certifies", "pays", "supervises"):
             expected = [item for item in row[section] if item is not None]
+            if section == "payments":  # the named query gives the stored JSON text
+                expected = [{**p, "explanation": json.loads(p["explanation"])
+                             if p["explanation"] else None} for p in expected]
             assert [{k: v for k, v in item.items() if k != "citation"}
                     for item in trace[section]] == expected, section
         assert trace_case(mini_city, case_id, cache) == trace
@@ -118,13 +123,13 @@ def test_trace_of_unknown_case(mini_city: Store) -> None:
 
 
 def test_case_load_is_idempotent(mini_city: Store) -> None:
-    plan = load_cases(mini_city, PERSONS, CASES, RESULTS, "mini")
+    plan = load_cases(mini_city, PERSONS, CASES, RESULTS, "mini", dataset="mini")
     assert plan.changes == 0
     counts = mini_city.read("MATCH (c:Case) RETURN count(c) AS n")
     assert counts == [{"n": 3}]
     # No names or ID numbers: a person carries only pseudonymous fields.
     keys = mini_city.read("MATCH (p:Person) UNWIND keys(p) AS k RETURN collect(DISTINCT k) AS k")
-    assert set(keys[0]["k"]) <= {"id", "model", "birth_year"}
+    assert set(keys[0]["k"]) <= {"id", "model", "birth_year", "dataset"}
 
 
 def test_kpis_measured_against_the_target_in_force(mini_city: Store) -> None:
@@ -152,7 +157,18 @@ def test_trace_cli_json_and_exit_codes(mini_city: Store, tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-m", "medgraph", "trace", "C1", "--format", "json"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["case"]["id"] == "C1"
+    traced = json.loads(done.stdout)
+    assert traced["case"]["id"] == "C1"
+    why = next(p for p in traced["payments"] if p["scheme_code"] == "medical_assistance")
+    assert why["explanation"]["rate"] == 0.8  # a JSON object, not JSON inside a string
+    as_csv = subprocess.run([sys.executable, "-m", "medgraph", "trace", "C1", "--format", "csv"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))  # one table, one header
+    assert [r["section"] for r in rows] == [
+        section for section in ("payments", "funds", "certifies", "pays", "supervises")
+        for _ in traced[section]]
+    assert {float(r["amount"]) for r in rows if r["section"] == "payments"} == {60000, 24000}
     missing = subprocess.run([sys.executable, "-m", "medgraph", "trace", "C404"], env=env,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2
@@ -169,7 +185,7 @@ def test_trace_on_the_hangzhou_model_follows_the_money_to_the_treasury(empty_sto
     inp = settlement.parse_input({"persons": PERSONS[:1], "cases": CASES[:1]})
     results = settlement.settle(inp, settlement.load_rules("hangzhou"))
     persons, cases = settlement.as_records(inp)
-    load_cases(empty_store, persons, cases, results, "hangzhou")
+    load_cases(empty_store, persons, cases, results, "hangzhou", dataset="hz")
     trace = trace_case(empty_store, "C1")
     paid = {p["scheme_code"]: p["amount"] for p in trace["payments"]}
     assert paid["medical_assistance"] == results[0]["payments"]["medical_assistance"] > 0
@@ -182,3 +198,22 @@ def test_trace_on_the_hangzhou_model_follows_the_money_to_the_treasury(empty_sto
     assert "hangzhou.medical_security" in {p["agency_id"] for p in trace["pays"]
                                            if p["scheme_id"] == "hangzhou.medical_assistance"}
     assert all(f["citation"] for f in trace["funds"])
+
+
+def test_kpi_refuses_a_year_without_cases_and_a_model_the_cases_were_not_settled_with(
+        mini_city: Store) -> None:
+    """Once blanks, and 0 % enrolment with no word of why."""
+    env = dict(os.environ, MEDGRAPH_HOME=str(mini_city.settings.home))
+
+    def kpi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "medgraph", "kpi", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    no_cases = kpi("--year", "2019", "--model", "mini")
+    assert no_cases.returncode == 2
+    assert no_cases.stderr.strip() == ("medgraph: --year: unknown year 2019 (no case data "
+                                       "that year); known: 2024")
+    other = kpi("--year", "2024", "--model", "hangzhou")
+    assert other.returncode == 2 and "known: mini" in other.stderr
+    measured = kpi("--year", "2024", "--model", "mini", "--format", "json")
+    assert measured.returncode == 0, measured.stderr

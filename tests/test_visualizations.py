@@ -94,7 +94,7 @@ def county(_scratch: Store) -> Iterator[Store]:
         tx.run("MATCH (n) DETACH DELETE n")
     load_model(_scratch, read_model(VIZ))
     load_model(_scratch, read_model(MINI))
-    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini")
+    load_cases(_scratch, PERSONS, CASES, RESULTS, "mini", dataset="viz")
     yield _scratch
 
 

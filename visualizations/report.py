@@ -44,7 +44,7 @@ class _Citations:
         if not citation or not (citation.get("source") or citation.get("assumption")):
             return ""
         key = (citation.get("source"), citation.get("locator"), citation.get("quote"),
-               citation.get("note"))
+               citation.get("note"), citation.get("contested_by"))
         if key not in self._index:
             self.items.append(citation)
             self._index[key] = len(self.items)
@@ -59,6 +59,8 @@ class _Citations:
                 text += f" 「{c['quote']}」"
             if c.get("assumption"):
                 text += f" — 假设 assumption: {c.get('note') or 'not stated in the source'}"
+            if c.get("contested_by"):
+                text += f" — 有争议 contested: {c['contested_by']}"
             lines.append(f'<li id="cite-{number}">{html.escape(text)}</li>')
         return f'<ol class="citations">{"".join(lines)}</ol>'
 

@@ -142,6 +142,8 @@ def citation_lines(citation: dict[str, Any] | None) -> list[str]:
         lines.append(f"「{citation['quote']}」")
     if citation.get("assumption"):
         lines.append(f"假设 assumption: {citation.get('note') or 'not stated in the source'}")
+    if citation.get("contested_by"):  # another passage says otherwise (queries/conflicts.cypher)
+        lines.append(f"有争议 contested: {citation['contested_by']}")
     return lines
 
 

@@ -11,6 +11,7 @@ A view's graph is a networkx MultiDiGraph whose nodes carry `text` (the label sh
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -65,7 +66,8 @@ def _read(store: Any, name: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def _cite(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props.get(k) for k in ("source", "locator", "quote", "assumption", "note")}
+    return {k: props.get(k) for k in ("source", "locator", "quote", "assumption", "note",
+                                      "contested_by")}
 
 
 def _add_node(g: nx.MultiDiGraph, props: dict[str, Any], label: str | None, lang: str,
@@ -248,7 +250,9 @@ def case(store: Any, case_id: str | None = None, lang: str = "zh", **_: Any) -> 
     g.nodes[c]["text"] = f"病例 {case_id}" + (f" {_yuan(cost)}" if cost else "")
     for pay in trace["payments"]:
         s = node(pay["scheme_id"], pay["scheme_zh"], "Scheme")
-        _add_edge(g, s, c, "SETTLED_BY", {"what_zh": pay.get("explanation")}, lang,
+        why = pay.get("explanation")
+        why = json.dumps(why, ensure_ascii=False) if isinstance(why, dict) else why
+        _add_edge(g, s, c, "SETTLED_BY", {"what_zh": why}, lang,
                   text=_yuan(pay["amount"] or 0))
     for fund in trace["funds"]:
         a = node(fund["funder_id"], fund["funder_zh"], fund["funder_label"])
