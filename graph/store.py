@@ -380,7 +380,11 @@ class Store:
                 result.consume()
                 return rows
             except Neo4jError as exc:
-                raise _translate(exc, self.settings) from None
+                error = _translate(exc, self.settings)
+                if isinstance(error, QueryTimeout):  # Neo4j stopped it at the limit it was sent
+                    error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
+                                         "and the store stopped it")
+                raise error from None
             except (OverflowError, TypeError, ValueError, UnicodeError) as exc:
                 # The driver could not encode a parameter or decode a value.
                 raise QueryError(f"a value cannot pass between medgraph and the store: "
