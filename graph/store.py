@@ -380,7 +380,11 @@ class Store:
                 result.consume()
                 return rows
             except Neo4jError as exc:
-                raise _translate(exc, self.settings) from None
+                error = _translate(exc, self.settings)
+                if isinstance(error, QueryTimeout):  # Neo4j stopped it at the limit it was sent
+                    error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
+                                         "and the store stopped it")
+                raise error from None
             except (OverflowError, TypeError, ValueError, UnicodeError,
                     neo4j.exceptions.BrokenRecordError) as exc:
                 # The driver could not encode a parameter or decode a value (a date of year
@@ -410,6 +414,10 @@ class Store:
                 with self.transaction() as tx:
                     return work(tx)
             except TransientError as exc:
+                if "MemoryPoolOutOfMemoryError" in (exc.code or ""):
+                    # Transient for the server, but the same work would fail again.
+                    raise StoreError(f"the change is too large for one transaction on this "
+                                     f"server: {exc.message}") from None
                 if attempt == attempts:
                     raise StoreError(f"the store stayed busy with concurrent changes after "
                                      f"{attempts} attempts: {exc.message}") from None
