@@ -93,7 +93,7 @@ class Settings:
     query_timeout_cap: float
     reader_user: str | None = None
     reader_password: str | None = None
-    analyst_queries: int = 2
+    analyst_queries: int = 1
     analyst_queries_per_caller: int = 1
 
     @property
@@ -120,9 +120,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             raise StoreError(f"MEDGRAPH_QUERY_TIMEOUT={timeout:g} is above "
                              f"MEDGRAPH_QUERY_TIMEOUT_CAP={cap:g}: no query could run so long")
         cap = timeout
-    # Analyst queries at once: about one per core, so that the store keeps a share of the
-    # machine for everyone else's reads whatever analysts run.
-    analysts = _count(env, "MEDGRAPH_ANALYST_QUERIES", str(max(2, os.cpu_count() or 2)))
+    # Analyst queries at once: half the cores, so that the store keeps the other half for
+    # everyone else's reads whatever analysts run.
+    analysts = _count(env, "MEDGRAPH_ANALYST_QUERIES", str(max(1, (os.cpu_count() or 2) // 2)))
     return Settings(
         uri=env.get("MEDGRAPH_NEO4J_URI") or None,
         user=env.get("MEDGRAPH_NEO4J_USER", "neo4j"),

@@ -114,7 +114,9 @@ def api(_scratch: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
         tx.run("MATCH (n) DETACH DELETE n")
     env = dict(os.environ, MEDGRAPH_HOME=str(_scratch.settings.home),
                MEDGRAPH_API_KEYS_FILE=str(work / "keys.json"),
-               MEDGRAPH_API_AUDIT_FILE=str(work / "audit.jsonl"))
+               MEDGRAPH_API_AUDIT_FILE=str(work / "audit.jsonl"),
+               # Room for the analyst queries of these tests beside one they abandon.
+               MEDGRAPH_ANALYST_QUERIES="4", MEDGRAPH_ANALYST_QUERIES_PER_CALLER="2")
     model = work / "mini"  # the folder's name is the model's name
     model.mkdir()
     shutil.copy(FIXTURES / "mini" / "mini.yaml", model)
