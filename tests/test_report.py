@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import os
 import re
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from browser import CHROMIUM, open_page
 
 from medgraph.analysis.findings import gaps, islands
@@ -18,8 +20,9 @@ from medgraph.analysis.kpi import kpis
 from medgraph.graph.store import Store
 from medgraph.loaders.cases import load_cases
 from medgraph.loaders.model import load_model, read_model
-from medgraph.visualizations import write_report
+from medgraph.visualizations import citations, findings_csv, write_report
 from medgraph.visualizations.interactive import external_references
+from medgraph.visualizations.report import KINDS, build_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERSONS = [
@@ -71,13 +74,28 @@ def test_report_is_one_file_that_loads_nothing(report: Path) -> None:
     assert "<script" not in page  # nothing to run: it prints and mails as it is
 
 
+KPI_CODES = ["comprehensive_coverage_rate", "personal_burden_rate", "subsidised_enrolment_rate",
+             "high_cost_clearance_rate"]
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
 def test_report_opens_in_a_browser_without_errors(report: Path) -> None:
     shot = report.with_suffix(".png")
     page = open_page(report, screenshot=shot, evaluate={
-        "figures": "document.querySelectorAll('figure svg').length"})
+        "figures": "document.querySelectorAll('figure svg').length",
+        "parts": "[...document.querySelectorAll('section.part')].map(s => s.id)",
+        "tops": "['summary', 'diagrams', 'findings'].map(id => "
+                "document.getElementById(id).getBoundingClientRect().top)",
+        "kpis": "[...document.querySelectorAll('#summary div.kpi')].map(k => k.dataset.code)",
+        "smallest": "Math.min(...[...document.querySelectorAll('#summary svg text')]"
+                    ".map(t => parseFloat(getComputedStyle(t).fontSize)))"})
     assert page.requests == [] and page.failed == [] and page.errors == []
     assert page.values["figures"] >= 5
+    # The summary opens the report, then the diagrams, then the findings.
+    assert page.values["parts"][:3] == ["summary", "diagrams", "findings"]
+    assert page.values["tops"] == sorted(page.values["tops"])
+    assert page.values["kpis"] == KPI_CODES  # the four KPIs of 002, a chart each
+    assert page.values["smallest"] >= 9  # px on screen: 6.75 pt, read at arm's length
     if os.environ.get("MEDGRAPH_SCREENSHOTS"):
         Path(os.environ["MEDGRAPH_SCREENSHOTS"], "report.png").write_bytes(shot.read_bytes())
 
@@ -93,14 +111,91 @@ def test_report_has_a_section_and_the_diagrams_of_each_model(report: Path) -> No
     assert len(ids) == len(set(ids)), "two elements share an id"
 
 
+def test_summary_counts_and_the_five_most_serious(two_models: Store) -> None:
+    found = [f for m in ("viz", "mini") for f in gaps(two_models, model=m)
+             + islands(two_models, model=m)]
+    page = build_report(two_models).page
+    summary = page[page.index('id="summary"'):page.index('id="diagrams"')]
+    # The chart says how many findings there are in all, and of each kind.
+    assert f"({len(found):,})" in summary
+    for kind in {f.kind for f in found}:
+        total = sum(f.kind == kind for f in found)
+        bar = (rf"{re.escape(KINDS[kind][1])}</text>(?:<rect[^>]*><title>[^<]*</title></rect>)+"
+               rf"<text[^>]*>{total:,}</text>")
+        assert re.search(bar, summary), kind
+    top = re.search(r'<ol class="top">(.*?)</ol>', summary).group(1)
+    items = re.findall(r"<li>(.*?)</li>", top)
+    assert len(items) == min(5, len({f.kind for f in found}))
+    severities = [re.search(r'class="(high|medium|low)"', i).group(1) for i in items]
+    assert severities == sorted(severities, key=["high", "medium", "low"].index)
+    assert severities[0] == min((f.severity for f in found), key=["high", "medium",
+                                                                  "low"].index)
+    cited = re.findall(r'<a class="cite" href="#cite-\d+" title="([^"]*)">([^<]*)<sup>', top)
+    assert cited, "no finding of the summary says where it comes from"
+    # The short form shows; the quote is on hover.
+    assert all(html.unescape(full).startswith(html.unescape(shown)) and "「" in full
+               for full, shown in cited)
+
+
+def test_summary_says_who_funds_certifies_pays_and_supervises(two_models: Store) -> None:
+    page = build_report(two_models, model="mini").page
+    table = re.search(r'<table class="roles">(.*?)</table>', page).group(1)
+    rows = {re.sub("<[^>]+>", "", r[0]): [re.sub("<[^>]+>", "", c) for c in r[1:]]
+            for r in (re.findall(r"<td>(.*?)</td>", row) for row in table.split("<tr>")[2:])}
+    # From tests/fixtures/mini: the fund finances basic insurance, the bureau supervises the
+    # fund; civil affairs certifies the group medical assistance serves and the bureau pays.
+    model = yaml.safe_load((FIXTURES / "mini" / "mini.yaml").read_text("utf-8"))
+    name = {e["id"]: e.get("name_zh") for e in model["entities"]}
+
+    def who(kind: str, to: str) -> str:
+        return next(name[r["from"]] for r in model["relations"]
+                    if r["type"] == kind and r["to"] == to)
+
+    funds, certifies, pays, _ = rows[name["mini.medical_assistance"]]
+    assert who("FUNDS", "mini.medical_assistance") in funds
+    assert who("CERTIFIES", "minimum_living") in certifies
+    assert who("PAYS", "mini.medical_assistance") in pays
+    assert who("SUPERVISES", "mini.insurance_fund") in rows[
+        name["mini.basic_medical_insurance"]][3]
+
+
+def test_long_groups_are_cut_and_the_csv_holds_every_finding(two_models: Store,
+                                                            tmp_path: Path) -> None:
+    found = [f for m in ("viz", "mini") for f in gaps(two_models, model=m)
+             + islands(two_models, model=m)]
+    built = build_report(two_models, group_rows=1, csv_name="r-findings.csv")
+    for kind in {f.kind for f in found}:
+        group = re.search(rf'<section class="group" id="kind-{kind}">(.*?)</section>',
+                          built.page).group(1)
+        assert group.count(html.escape(KINDS[kind][2])) == 1  # what the kind means, once
+        assert group.count("<tr>") == 2  # the header and the most serious row
+        total = sum(f.kind == kind for f in found)
+        assert ('href="r-findings.csv"' in group) == (total > 1)
+    path = write_report(two_models, tmp_path / "r.html")
+    rows = list(csv.DictReader(findings_csv(path).open(encoding="utf-8")))
+    assert len(rows) == len(found)
+    assert sorted((r["kind"], r["explanation"], r["citations"]) for r in rows) == sorted(
+        (f.kind, f.explanation, "; ".join(citations.short(c) for c in f.citations))
+        for f in found)
+
+
 def test_report_lists_every_finding_with_its_citations(two_models: Store, report: Path) -> None:
+    """Each finding is in the page with its quotes, or its group is cut and it is in the CSV."""
     text = " ".join(_text(report).split())
+    listed = {(r["kind"], r["explanation"], r["quotes"])
+              for r in csv.DictReader(findings_csv(report).open(encoding="utf-8"))}
+    shown = 0
     for model in ("viz", "mini"):
         for finding in gaps(two_models, model=model) + islands(two_models, model=model):
-            assert " ".join(finding.explanation.split()) in text
-            for citation in finding.citations:
-                if citation.get("quote"):
-                    assert f"「{citation['quote']}」" in text
+            quotes = [c["quote"] for c in finding.citations if c.get("quote")]
+            assert (finding.kind, finding.explanation, "; ".join(
+                c.get("quote") or "" for c in finding.citations)) in listed
+            if " ".join(finding.explanation.split()) not in text:
+                assert f'href="{findings_csv(report).name}"' in report.read_text("utf-8")
+                continue
+            shown += 1
+            assert all(f"「{quote}」" in text for quote in quotes)
+    assert shown > 0
 
 
 def test_report_measures_the_kpis_against_their_targets(two_models: Store,

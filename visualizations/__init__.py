@@ -40,17 +40,31 @@ def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
 
 
 def write_report(store: Any, path: str | Path, **options: Any) -> Path:
-    """Write the self-contained HTML report to `path`; returns the path.
+    """Write the self-contained HTML report to `path`, and every finding to the CSV beside
+    it (`<name>-findings.csv`); returns the path of the report.
 
     >>> write_report(store, "report.html")                             # doctest: +SKIP
     PosixPath('report.html')
     """
-    from medgraph.visualizations.report import report_html
+    from medgraph.visualizations.report import build_report
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report_html(store, **options), encoding="utf-8")
+    beside = findings_csv(target)
+    built = build_report(store, csv_name=beside.name, **options)
+    # The CSV first: a report never links to a list that is not there.
+    beside.write_text(built.csv(), encoding="utf-8")
+    target.write_text(built.page, encoding="utf-8")
     return target
 
 
-__all__ = ["FORMATS", "VIEWS", "render", "write_report"]
+def findings_csv(report: Path) -> Path:
+    """The CSV of every finding that goes beside a report.
+
+    >>> findings_csv(Path("out/report.html")).as_posix()
+    'out/report-findings.csv'
+    """
+    return report.with_name(f"{report.stem}-findings.csv")
+
+
+__all__ = ["FORMATS", "VIEWS", "findings_csv", "render", "write_report"]
