@@ -6,6 +6,7 @@ import csv
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -218,3 +219,102 @@ def test_cli_report(two_models: Store, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "out" / "r.html").read_text("utf-8")
     assert 'id="model-viz"' in page and 'id="model-mini"' not in page
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+needs_pdf = pytest.mark.skipif(not (Path(CHROMIUM).exists() and shutil.which("pdftotext")),
+                               reason="chromium or poppler-utils is missing (make browser)")
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    """The text of each page (pdftotext puts a form feed between pages)."""
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True)
+    return done.stdout.split("\f")[:-1]
+
+
+def _page_sizes(path: Path) -> list[tuple[float, float]]:
+    done = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(path)], capture_output=True,
+                          text=True, check=True)
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", done.stdout)]
+
+
+@pytest.fixture(scope="module")
+def pdf_en(two_models: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(two_models, tmp_path_factory.mktemp("pdf") / "report.pdf", lang="en")
+
+
+@needs_pdf
+def test_pdf_pages_are_numbered_and_the_summary_comes_first(pdf_en: Path) -> None:
+    assert pdf_en.read_bytes()[:5] == b"%PDF-"
+    pages = _pdf_pages(pdf_en)
+    total = len(pages)
+    assert total >= 1 + 5  # the summary, then a page per diagram of the county at least
+    for number, text in enumerate(pages, 1):
+        assert f"{number} / {total}" in text, f"page {number} has no page number"
+    assert "Summary" in pages[0]
+    for code in KPI_CODES:
+        assert code in pages[0] or code in pages[1], code
+    # The citations are endnotes with their quotes, on the last pages.
+    assert "Citations" in "".join(pages[-3:]) and "「" in pages[-1]
+
+
+@needs_pdf
+def test_pdf_figures_have_a_page_each_on_their_paper(two_models: Store, pdf_en: Path) -> None:
+    from medgraph.visualizations import pdf, static
+    from medgraph.visualizations.views import build
+
+    pages, sizes = _pdf_pages(pdf_en), _page_sizes(pdf_en)
+    assert len(sizes) == len(pages)
+    for name in ("coordination", "mechanism", "funding", "data-sharing", "responsibility"):
+        view = build(two_models, name, model="viz", lang="en")
+        width, height = static.svg_inches(static.draw(view, "svg"))
+        sheet = pdf.paper(width, height, static.SMALLEST_PT)
+        assert sheet.scale * static.SMALLEST_PT >= pdf.MIN_PT  # legible in print
+        title = " ".join(view.title.split())
+        found = [i for i, text in enumerate(pages) if title in " ".join(text.split())]
+        assert found, title
+        w_pt, h_pt = sizes[found[0]]
+        expected = {"A4": (595, 842), "A3": (842, 1191)}[sheet.size]
+        assert sorted((round(w_pt), round(h_pt))) == sorted(expected)
+        assert (w_pt > h_pt) == sheet.landscape, title
+
+
+@needs_pdf
+def test_pdf_english_breaks_lines_between_words(two_models: Store, pdf_en: Path) -> None:
+    """No line of the PDF ends in the middle of a word of the report."""
+    page = build_report(two_models, lang="en").page
+    vocabulary = {w.lower() for w in re.findall(r"[A-Za-z]+", html.unescape(
+        re.sub(r"<[^>]+>", " ", page[page.index("<body"):])))}
+    lines = "".join(_pdf_pages(pdf_en)).split("\n")
+    split = []
+    for first, second in zip(lines, lines[1:], strict=False):
+        a, b = re.search(r"([A-Za-z]+)$", first), re.match(r"([a-z]+)", second)
+        if not (a and b):
+            continue
+        head, tail = a.group(1).lower(), b.group(1).lower()
+        if head + tail in vocabulary and not (head in vocabulary and tail in vocabulary):
+            split.append(f"{a.group(1)}|{b.group(1)}")
+    assert split == [], f"words split by a line break: {split}"
+
+
+@needs_pdf
+def test_pdf_keeps_the_chinese(two_models: Store, tmp_path: Path) -> None:
+    path = write_report(two_models, tmp_path / "zh.pdf", model="mini")
+    text = "".join(_pdf_pages(path))
+    model = yaml.safe_load((FIXTURES / "mini" / "mini.yaml").read_text("utf-8"))
+    # The indicator names as the document writes them, extracted from the PDF's text layer.
+    for entity in model["entities"]:
+        if entity["label"] == "Indicator":
+            assert entity["name_zh"] in text, entity["name_zh"]
+    assert "杭政办函" not in text or "〔2022〕" in text
+
+
+def test_cli_report_pdf_refuses_a_mismatched_name(two_models: Store, tmp_path: Path) -> None:
+    env = dict(os.environ, MEDGRAPH_HOME=str(two_models.settings.home))
+    done = subprocess.run([sys.executable, "-m", "medgraph", "report", "--format", "pdf",
+                           "-o", str(tmp_path / "r.html")], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2 and "does not end in .pdf" in done.stderr
+    assert not (tmp_path / "r.html").exists() and "Traceback" not in done.stderr

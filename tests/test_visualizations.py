@@ -9,6 +9,7 @@ model files, not from the pictures.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -288,6 +289,28 @@ def test_cli_draw_writes_the_file(county: Store, tmp_path: Path) -> None:
     assert done.returncode == 2 and "case id" in done.stderr
     done = _cli(county, "draw", "case", "NOPE", cwd=tmp_path)
     assert done.returncode == 2 and "NOPE" in done.stderr
+
+
+@pytest.mark.skipif(not (Path(CHROMIUM).exists() and shutil.which("pdfinfo")),
+                    reason="chromium or poppler-utils is missing (make browser)")
+def test_cli_draw_pdf_is_one_page_on_its_paper(county: Store, tmp_path: Path) -> None:
+    from medgraph.visualizations import pdf, static
+
+    done = _cli(county, "draw", "mechanism", "--model", "viz", "--format", "pdf",
+                "-o", "mechanism.pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    info = subprocess.run(["pdfinfo", str(tmp_path / "mechanism.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info)
+    width, height = static.svg_inches(render(county, "mechanism", "svg", model="viz"))
+    sheet = pdf.paper(width, height, static.SMALLEST_PT)
+    size = tuple(round(float(v)) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)",
+                                                       info).groups())
+    paper_pt = {"A4": (595, 842), "A3": (842, 1191)}[sheet.size]
+    assert size == (paper_pt[::-1] if sheet.landscape else paper_pt)
+    text = subprocess.run(["pdftotext", str(tmp_path / "mechanism.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert all("".join(n.split()) in "".join(text.split()) for n in expected_names("mechanism"))
 
 
 def test_a_large_model_is_drawn_aggregated_quickly(county: Store, tmp_path: Path) -> None:

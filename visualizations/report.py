@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from medgraph.visualizations import charts, citations, static, style
+from medgraph.visualizations import charts, citations, pdf, static, style
 from medgraph.visualizations.views import build
 
 REPORT_VIEWS = ("coordination", "mechanism", "funding", "data-sharing", "responsibility")
@@ -110,7 +110,7 @@ CSS = """
          margin: 1em auto; padding: 0 1em; color: #222; line-height: 1.45; }
   h1 { font-size: 1.5em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; }
   h3 { font-size: 1.05em; margin-top: 1.2em; }
-  figure { margin: 1em 0; }
+  figure { margin: 1em 0; } figcaption { display: none; }
   figure svg { max-width: 100%; height: auto; }
   table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }
   th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; vertical-align: top; text-align: left; }
@@ -126,12 +126,16 @@ CSS = """
   @page { size: A4; margin: 16mm 14mm 18mm;
           @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt;
                            color: #555; } }
+  @page a4-portrait { size: A4 portrait; } @page a4-landscape { size: A4 landscape; }
+  @page a3-portrait { size: A3 portrait; } @page a3-landscape { size: A3 landscape; }
   @media print {
     body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
     section.part { break-before: page; }
     section.part:first-of-type { break-before: auto; }
-    figure { break-inside: avoid; break-before: page; }
-    figure svg { max-height: 245mm; }
+    figure { break-inside: avoid; break-before: page; margin: 0; }
+    /* The figures carry the heading in their caption: no page holds a heading alone. */
+    #diagrams > h2, #diagrams section > h3 { display: none; }
+    figcaption { display: block; font-size: 9pt; color: #555; margin-bottom: 2mm; }
     tr, .kpi, li { break-inside: avoid; }
     h2, h3 { break-after: avoid; }
     a { color: inherit; }
@@ -351,6 +355,7 @@ def _roles(store: Any, model: str, t: Text) -> str:
 
 # -- the parts after the summary ------------------------------------------------------------------
 def _views(store: Any, model: str, lang: str, t: Text) -> str:
+    """Each view of the model as a figure with a caption; in print, a page each."""
     parts = []
     for name in REPORT_VIEWS:
         view = build(store, name, model=model, lang=lang)
@@ -358,8 +363,19 @@ def _views(store: Any, model: str, lang: str, t: Text) -> str:
             parts.append(f'<p class="muted">{html.escape(view.title)}: '
                          f"{t('模型中无此类数据', 'nothing in the model for this view')}</p>")
             continue
-        parts.append(f'<figure id="{model}-{name}">'
-                     f"{_svg(static.draw(view, 'svg'), f'{model}-{name}')}</figure>")
+        svg = static.draw(view, "svg")
+        width, height = static.svg_inches(svg)
+        sheet = pdf.paper(width, height, static.SMALLEST_PT)
+        # In print each figure has a page of its own paper (A4 or A3, either way round), at
+        # a scale that keeps its smallest text at 7 pt or more.
+        fid = f"{model}-{name}"
+        parts.append(f"<style>@media print {{ #{fid} {{ page: {sheet.name}; }} "
+                     f"#{fid} svg {{ width: {width * pdf.MM * sheet.scale:.1f}mm; "
+                     f"height: {height * pdf.MM * sheet.scale:.1f}mm; max-width: none; "
+                     "max-height: none; }} }}</style>"
+                     f'<figure id="{fid}"><figcaption>{t("网络图", "Diagrams")} · '
+                     f"{t('模型', 'model')} {html.escape(model)}</figcaption>"
+                     f"{_svg(svg, fid)}</figure>")
     return "".join(parts)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any
 
 import matplotlib
@@ -26,6 +27,7 @@ from medgraph.visualizations.views import View  # noqa: E402
 
 DPI = 150
 MARGIN = 0.5  # inches around the drawing
+SMALLEST_PT = 8.0  # edge labels and legends; print keeps it at 7 pt or more (pdf.paper)
 PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "Noto Sans CJK JP", "Noto Serif CJK SC")
 
@@ -51,6 +53,17 @@ def cjk_font() -> str:
         "no CJK font for the Chinese labels; install Debian's fonts-noto-cjk "
         "(apt-get install fonts-noto-cjk, or `make browser`), then remove matplotlib's font "
         "cache (~/.cache/matplotlib) so that it is found")
+
+
+def svg_inches(svg: bytes) -> tuple[float, float]:
+    """Width and height in inches of an SVG that matplotlib wrote (sizes in pt).
+
+    >>> svg_inches(b'<svg width="144pt" height="72pt">')
+    (2.0, 1.0)
+    """
+    head = svg[svg.index(b"<svg"):svg.index(b">", svg.index(b"<svg"))].decode("utf-8")
+    sizes = dict(re.findall(r'\b(width|height)="([\d.]+)pt"', head))
+    return float(sizes["width"]) / 72, float(sizes["height"]) / 72
 
 
 def _rc() -> dict[str, Any]:
