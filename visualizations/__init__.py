@@ -40,10 +40,14 @@ def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
     if fmt == "pdf":
         from medgraph.visualizations import pdf, static
 
-        svg = draw(built, "svg")
-        width, height = static.svg_inches(svg)
-        return pdf.print_pdf(pdf.figure_page(svg, built.title, width, height,
-                                             static.SMALLEST_PT))
+        # The responsibility matrix prints in parts, a page each; other views on one page.
+        pieces = static.matrix_parts(built) if built.matrix is not None else [built]
+        pages = []
+        for piece in pieces:
+            svg = draw(piece, "svg")
+            width, height = static.svg_inches(svg)
+            pages.append((svg, width, height))
+        return pdf.print_pdf(pdf.figure_pages(pages, built.title, static.SMALLEST_PT))
     return draw(built, fmt, dpi or DPI)
 
 

@@ -107,17 +107,24 @@ def print_pdf(page: str, timeout: float = 300.0) -> bytes:
         return target.read_bytes()
 
 
-def figure_page(svg: bytes, title: str, width_in: float, height_in: float,
-                smallest_pt: float) -> str:
-    """One diagram as a printable page: on its paper, at its scale, never enlarged."""
-    chosen = paper(width_in, height_in, smallest_pt)
-    text = svg.decode("utf-8")
-    text = text[text.index("<svg"):]
-    width_mm, height_mm = width_in * MM * chosen.scale, height_in * MM * chosen.scale
+def figure_pages(figures: list[tuple[bytes, float, float]], title: str,
+                 smallest_pt: float) -> str:
+    """Diagrams (SVG, width and height in inches) as a printable page each: each on its
+    paper, at its scale, never enlarged."""
+    styles, bodies = [], []
+    for i, (svg, width_in, height_in) in enumerate(figures):
+        chosen = paper(width_in, height_in, smallest_pt)
+        text = svg.decode("utf-8")
+        text = text[text.index("<svg"):]
+        styles.append(f"@page {chosen.name} {{ size: {chosen.css}; }} "
+                      f"#f{i} {{ page: {chosen.name}; }} #f{i} svg {{ "
+                      f"width: {width_in * MM * chosen.scale:.1f}mm; "
+                      f"height: {height_in * MM * chosen.scale:.1f}mm; }}")
+        bodies.append(f'<div class="figure" id="f{i}">{text}</div>')
     return (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>'
             f"{html.escape(title)}</title><style>"
-            f"@page {{ size: {chosen.css}; margin: 16mm 14mm 18mm; }}"
-            "body { margin: 0; font-family: 'Noto Sans CJK SC', sans-serif; }"
-            f"svg {{ width: {width_mm:.1f}mm; height: {height_mm:.1f}mm; display: block; "
-            "margin: 0 auto; }</style></head>"
-            f"<body>{text}</body></html>")
+            "@page { margin: 16mm 14mm 18mm; } "
+            "body { margin: 0; font-family: 'Noto Sans CJK SC', sans-serif; } "
+            "div.figure { break-before: page; } div.figure:first-child { break-before: auto; }"
+            " svg { display: block; margin: 0 auto; } "
+            f"{' '.join(styles)}</style></head><body>{''.join(bodies)}</body></html>")

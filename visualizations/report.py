@@ -354,6 +354,21 @@ def _roles(store: Any, model: str, t: Text) -> str:
 
 
 # -- the parts after the summary ------------------------------------------------------------------
+def _figure(view: Any, fid: str, model: str, t: Text) -> str:
+    """A view as an inline SVG figure; in print, a page of its own paper (A4 or A3, either
+    way round) at a scale that keeps its smallest text at 7 pt or more."""
+    svg = static.draw(view, "svg")
+    width, height = static.svg_inches(svg)
+    sheet = pdf.paper(width, height, static.SMALLEST_PT)
+    return (f"<style>@media print {{ #{fid} {{ page: {sheet.name}; }} "
+            f"#{fid} svg {{ width: {width * pdf.MM * sheet.scale:.1f}mm; "
+            f"height: {height * pdf.MM * sheet.scale:.1f}mm; max-width: none; "
+            "max-height: none; }} }}</style>"
+            f'<figure id="{fid}"><figcaption>{t("网络图", "Diagrams")} · '
+            f"{t('模型', 'model')} {html.escape(model)}</figcaption>"
+            f"{_svg(svg, fid)}</figure>")
+
+
 def _views(store: Any, model: str, lang: str, t: Text) -> str:
     """Each view of the model as a figure with a caption; in print, a page each."""
     parts = []
@@ -363,19 +378,11 @@ def _views(store: Any, model: str, lang: str, t: Text) -> str:
             parts.append(f'<p class="muted">{html.escape(view.title)}: '
                          f"{t('模型中无此类数据', 'nothing in the model for this view')}</p>")
             continue
-        svg = static.draw(view, "svg")
-        width, height = static.svg_inches(svg)
-        sheet = pdf.paper(width, height, static.SMALLEST_PT)
-        # In print each figure has a page of its own paper (A4 or A3, either way round), at
-        # a scale that keeps its smallest text at 7 pt or more.
-        fid = f"{model}-{name}"
-        parts.append(f"<style>@media print {{ #{fid} {{ page: {sheet.name}; }} "
-                     f"#{fid} svg {{ width: {width * pdf.MM * sheet.scale:.1f}mm; "
-                     f"height: {height * pdf.MM * sheet.scale:.1f}mm; max-width: none; "
-                     "max-height: none; }} }}</style>"
-                     f'<figure id="{fid}"><figcaption>{t("网络图", "Diagrams")} · '
-                     f"{t('模型', 'model')} {html.escape(model)}</figcaption>"
-                     f"{_svg(svg, fid)}</figure>")
+        # The responsibility matrix in parts that fit a page each; other views whole.
+        pieces = static.matrix_parts(view) if view.matrix is not None else [view]
+        for i, piece in enumerate(pieces):
+            fid = f"{model}-{name}" + (f"-{i + 1}" if i else "")
+            parts.append(_figure(piece, fid, model, t))
     return "".join(parts)
 
 

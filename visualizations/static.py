@@ -140,11 +140,11 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
     """SVG or PNG of a network view."""
     with plt.rc_context(_rc()):
         g = view.graph
-        placed = (layout.tiered(g, view.captions) if view.layout == "tiers"
-                  else layout.layered(g))
+        placed = layout.place(view)
         xmin, xmax, ymin, ymax = placed.extent()
         left_room = 1.0 if view.layout == "tiers" else 0.0  # tier captions
-        width, height = xmax - xmin + left_room, ymax - ymin
+        top_room = 0.35 if view.layout == "columns" else 0.0  # column captions
+        width, height = xmax - xmin + left_room, ymax - ymin + top_room
         handles, texts = _legend(view)
         fig, bottom, top, columns = _frame(width, height, view, texts)
         fig_w, fig_h = fig.get_size_inches()
@@ -153,15 +153,20 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         # Data units are inches: the axes span exactly the figure's width and the drawing's height.
         cx = (xmin - left_room + xmax) / 2
         ax.set_xlim(cx - fig_w / 2, cx + fig_w / 2)
-        ax.set_ylim(ymin - MARGIN, ymax + MARGIN)
+        ax.set_ylim(ymin - MARGIN, ymax + top_room + MARGIN)
         if not g:
             ax.text(cx, 0.5, "此视图在模型中无数据 · nothing in the model for this view",
                     ha="center", va="center", fontsize=11, color="#666666")
         for y, caption in placed.bands if view.layout == "tiers" else []:
             ax.text(xmin - left_room, y - 0.15, caption, ha="left", va="top", fontsize=10,
                     color="#08519c", weight="bold")
+        for x, caption in placed.bands if view.layout == "columns" else []:
+            ax.text(x, ymax + top_room / 2, caption, ha="center", va="center", fontsize=10,
+                    color="#08519c", weight="bold")
         _edges(ax, g, placed)
-        for node, (x, y) in placed.pos.items():
+        # Ids on boxes and labels (SVG groups box-N, boxtext-N, edgetext-N): what a test,
+        # or a reader's script, needs to tell which label belongs to which box.
+        for number, (node, (x, y)) in enumerate(placed.pos.items()):
             attrs = g.nodes[node]
             w, h = placed.size[node]
             mark = attrs.get("highlight")
@@ -169,9 +174,10 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                 (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
                 facecolor=style.KINDS[attrs.get("kind", "other")].colour,
                 edgecolor=style.HIGHLIGHTS[mark][0] if mark else "#555555",
-                linewidth=2.6 if mark else 0.8, zorder=3))
+                linewidth=2.6 if mark else 0.8, zorder=3, gid=f"box-{number}"))
             ax.text(x, y, "\n".join(placed.lines[node]), ha="center", va="center",
-                    fontsize=layout.NODE_PT, zorder=4, linespacing=1.15)
+                    fontsize=layout.NODE_PT, zorder=4, linespacing=1.15,
+                    gid=f"boxtext-{number}")
         if texts:
             fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
                        bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
@@ -182,7 +188,8 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
     """Arrows from box border to box border; parallel edges bend apart; labels on white."""
     rads = layout.bends(g, placed)
     labels: list[tuple[float, float, float, float]] = []
-    for (a, b, key), rad in sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2]))):
+    ordered = sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2])))
+    for number, ((a, b, key), rad) in enumerate(ordered):
         attrs = g.edges[a, b, key]
         (x1, y1), (x2, y2) = placed.pos[a], placed.pos[b]
         # A curved edge leaves its box towards the curve's control point, not the other box.
@@ -199,7 +206,7 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
             mx, my = _label_spot(text, start, end, rad, placed, labels)
             # Under the boxes: a label that found no free spot never hides a name.
             ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
-                    color=spec.colour, zorder=2.5,
+                    color=spec.colour, zorder=2.5, gid=f"edgetext-{number}",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9})
 
@@ -226,27 +233,92 @@ def _label_spot(text: str, start: tuple[float, float], end: tuple[float, float],
         return sum(max(0.0, half_w + rw - abs(x - rx)) * max(0.0, half_h + rh - abs(y - ry))
                    for rx, ry, rw, rh in rects)
 
+    # Beside the line too (above, below, further out): a long label between close boxes
+    # finds room off its edge rather than under a box.
+    spots = [points[i] for i in order] + [
+        (points[i][0], points[i][1] + dy) for dy in (0.2, -0.2, 0.4, -0.4, 0.6, -0.6)
+        for i in order]
     # The free spot nearest the middle; if none is free, the one that hides the least.
-    free = [i for i in order if overlap(*points[i]) == 0]
-    spot = points[free[0] if free else min(order, key=lambda i: overlap(*points[i]))]
+    free = [p for p in spots if overlap(*p) == 0]
+    spot = free[0] if free else min(spots, key=lambda p: overlap(*p))
     labels.append((spot[0], spot[1], half_w, half_h))
     return spot
 
 
-def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
-    """The responsibility matrix: agencies down, measures across, ● lead, ○ joint."""
+# The most a part of the responsibility matrix may take (inches), title and legend aside:
+# A3 landscape at full size (pdf.PAPERS less about 1.3 in for the title and the legend).
+MATRIX_PAGE = (14.2, 7.6)
+
+
+def _matrix_lines(m: Any) -> tuple[list[list[str]], list[list[str]]]:
+    """Measures down (clause and text, wrapped), agencies across (short names, wrapped):
+    59 measures of one sentence each read as rows, 19 body names fit as columns."""
+    rows = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", 16)
+            for c in m.measures]
+    # Column heads are set vertically, in at most two lines: a column is as wide as that.
+    cols = [layout.wrap(a["text"], 7)[:2] if len(layout.wrap(a["text"], 7)) <= 2
+            else layout.wrap(a["text"], 11) for a in m.agencies]
+    return rows, cols
+
+
+def _matrix_size(m: Any) -> tuple[float, float, float, list[float]]:
+    """Label width, column width, header height and each row's height, in inches."""
+    size = layout.NODE_PT - 1
+    rows, cols = _matrix_lines(m)
+    label_w = max([layout.box_size(lines, size)[0] for lines in rows] + [1.0])
+    # Vertical heads: a box's height is the column's width, its width the header's height.
+    col_w = max([layout.box_size(lines, size)[1] for lines in cols] + [0.62])
+    head_h = max([layout.box_size(lines, size)[0] for lines in cols] + [0.4])
+    heights = [max(layout.box_size(lines, size)[1], 0.3) for lines in rows]
+    return label_w, col_w, head_h, heights
+
+
+def matrix_parts(view: View, page: tuple[float, float] = MATRIX_PAGE) -> list[View]:
+    """The matrix split into parts that each fit `page` at full size: rows (measures) in
+    clause order, columns (agencies) as they come; each part's title says which it is."""
     assert view.matrix is not None
     m = view.matrix
+    label_w, col_w, head_h, heights = _matrix_size(m)
+    fits = max(1, int((page[0] - label_w) // col_w))
+    # As many columns in each part as the parts need, shared out evenly: 10 and 9, not 18
+    # and 1.
+    per_row = -(-len(m.agencies) // -(-len(m.agencies) // fits)) if m.agencies else 1
+    column_chunks = [m.agencies[i:i + per_row] for i in range(0, len(m.agencies), per_row)]
+    room = max(page[1] - head_h, max(heights, default=1.0))  # a row never splits
+    pages = max(1, -(-sum(heights) // room))
+    share = sum(heights) / pages  # rows shared out evenly too, none past the page
+    row_chunks: list[list[Any]] = [[]]
+    used = 0.0
+    for measure, h in zip(m.measures, heights, strict=True):
+        if row_chunks[-1] and (used + h > room or used + h / 2 > share):
+            row_chunks.append([])
+            used = 0.0
+        row_chunks[-1].append(measure)
+        used += h
+    chunks = [(r, c) for r in row_chunks for c in column_chunks if r and c]
+    if len(chunks) <= 1:
+        return [view]
+    parts = []
+    for i, (measures, agencies) in enumerate(chunks, 1):
+        keep = {(a["id"], x["id"]) for a in agencies for x in measures}
+        part = View(view.name, f"{view.title} ({i}/{len(chunks)})", layout="matrix",
+                    notes=list(view.notes), lang=view.lang, matrix=type(m)(
+                        agencies, measures, {k: v for k, v in m.cells.items() if k in keep},
+                        {k: v for k, v in m.tips.items() if k in keep}))
+        parts.append(part)
+    return parts
+
+
+def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """The responsibility matrix: measures down, agencies across, ● lead, ○ joint."""
+    assert view.matrix is not None
+    m = view.matrix
+    size = layout.NODE_PT - 1
     with plt.rc_context(_rc()):
-        row_lines = [layout.wrap(a["text"], 12) for a in m.agencies]
-        col_lines = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", 5)
-                     for c in m.measures]
-        label_w = max([layout.box_size(lines)[0] for lines in row_lines] + [1.0])
-        col_w = max([layout.box_size(lines)[0] for lines in col_lines] + [0.7])
-        head_h = max([layout.box_size(lines)[1] for lines in col_lines] + [0.4])
-        row_h = max([layout.box_size(lines)[1] for lines in row_lines] + [0.3])
-        width = label_w + col_w * len(m.measures)
-        height = head_h + row_h * len(m.agencies)
+        row_lines, col_lines = _matrix_lines(m)
+        label_w, col_w, head_h, heights = _matrix_size(m)
+        width = label_w + col_w * len(m.agencies)
+        height = head_h + sum(heights)
         lead, joint = "#08519c", "#9ecae1"
         en = view.lang == "en"
         handles = [Patch(facecolor=lead), Patch(facecolor=joint)]
@@ -263,15 +335,17 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                     "this view", ha="center", va="center", fontsize=11, color="#666666")
         for j, lines in enumerate(col_lines):
             ax.text(x0 + label_w + (j + 0.5) * col_w, -head_h / 2, "\n".join(lines),
-                    ha="center", va="center", fontsize=layout.NODE_PT - 1, weight="bold")
-        for i, (agency, lines) in enumerate(zip(m.agencies, row_lines, strict=True)):
-            y = -head_h - i * row_h
+                    ha="center", va="center", fontsize=size, weight="bold", rotation=90,
+                    linespacing=1.15)
+        y = -head_h
+        for i, (measure, lines, row_h) in enumerate(zip(m.measures, row_lines, heights,
+                                                       strict=True)):
             if i % 2 == 0:  # banding helps the eye follow a row in print
                 ax.add_patch(Rectangle((x0, y - row_h), width, row_h, facecolor="#f4f4f4",
                                        edgecolor="none", zorder=0))
             ax.text(x0 + 0.08, y - row_h / 2, "\n".join(lines), ha="left", va="center",
-                    fontsize=layout.NODE_PT - 1)
-            for j, measure in enumerate(m.measures):
+                    fontsize=size)
+            for j, agency in enumerate(m.agencies):
                 role = m.cells.get((agency["id"], measure["id"]))
                 if not role:
                     continue
@@ -283,8 +357,9 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                        ("joint" if en else "○配合")
                 ax.text(cx, cy, mark, ha="center", va="center", zorder=2, fontsize=8.5,
                         color="white" if role == "lead" else "black")
+            y -= row_h
         ax.plot([x0, x0 + width], [-head_h, -head_h], color="#333333", lw=1)
-        for j in range(len(m.measures) + 1):
+        for j in range(len(m.agencies) + 1):
             x = x0 + label_w + j * col_w
             ax.plot([x, x], [0, -height], color="#bbbbbb", lw=0.5)
         fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
