@@ -107,7 +107,7 @@ def test_report_has_a_section_and_the_diagrams_of_each_model(report: Path) -> No
         assert f'id="model-{model}"' in page
     # The county has every kind of view; each is an inline SVG with its own ids.
     for view in ("coordination", "mechanism", "funding", "data-sharing", "responsibility"):
-        assert f'<figure id="viz-{view}"><svg' in page
+        assert re.search(rf'<figure id="viz-{view}"><figcaption>[^<]*</figcaption><svg', page)
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), "two elements share an id"
 
@@ -318,3 +318,44 @@ def test_cli_report_pdf_refuses_a_mismatched_name(two_models: Store, tmp_path: P
                           text=True, timeout=300)
     assert done.returncode == 2 and "does not end in .pdf" in done.stderr
     assert not (tmp_path / "r.html").exists() and "Traceback" not in done.stderr
+
+
+def test_cli_tables_wrap_to_the_width_and_cite_documents(two_models: Store) -> None:
+    from medgraph.output import _width
+
+    env = dict(os.environ, MEDGRAPH_HOME=str(two_models.settings.home))
+    done = subprocess.run([sys.executable, "-m", "medgraph", "--width", "100", "islands",
+                           "--model", "viz"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.rstrip("\n").split("\n")
+    assert max(_width(line) for line in lines) <= 100
+    # Read the table back column by column: the dashes give each column's place.
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])]
+
+    def cut(line: str) -> list[str]:
+        out, col, cells = "", 0, [""] * len(spans)
+        for ch in line:
+            k = next((i for i, (a, b) in enumerate(spans) if a <= col < b), None)
+            if k is not None:
+                cells[k] += ch
+            col += _width(ch)
+        del out
+        return cells
+
+    rows: list[list[str]] = []
+    for line in lines[2:]:
+        cells = cut(line)
+        if cells[0].strip():
+            rows.append(cells)
+        else:
+            rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=True)]
+    columns = lines[0].split()
+    read = [{c: "".join(v.split()) for c, v in zip(columns, row, strict=True)} for row in rows]
+    found = islands(two_models, model="viz")
+    assert len(read) == len(found)
+    for row, finding in zip(read, found, strict=True):
+        # Wrapped, never cut: every explanation is there in full, citations as documents.
+        assert row["explanation"] == "".join(finding.explanation.split())
+        assert row["citations"] == "".join("; ".join(
+            citations.short(c) for c in finding.citations).split())

@@ -29,8 +29,8 @@ from medgraph.analysis.findings import islands
 from medgraph.graph.store import Store
 from medgraph.loaders.cases import load_cases
 from medgraph.loaders.model import load_model, read_model
+from medgraph.visualizations import citations, render
 from medgraph.visualizations import layout as lay
-from medgraph.visualizations import render
 from medgraph.visualizations.interactive import external_references
 from medgraph.visualizations.views import _yuan, build
 
@@ -159,8 +159,10 @@ def test_html_tooltips_cite_source_locator_and_quote(county: Store, tmp_path: Pa
                   ".concat(network.body.data.nodes.get().map(n => n.title))"})
     for relation in _model()["relations"]:
         if relation["type"] == "COORDINATES_WITH":
-            cited = (f"来源 source: {_model()['defaults']['source']} {relation['locator']}\n"
-                     f"「{relation['quote']}」")
+            # The document's short name and the clause, not the file name; then the quote.
+            short = citations.document(_model()["defaults"]["source"])
+            assert short != _model()["defaults"]["source"]
+            cited = f"来源 source: {short} {relation['locator']}\n「{relation['quote']}」"
             assert any(cited in title for title in page.values["titles"]), cited
 
 
