@@ -28,6 +28,7 @@ import networkx as nx
 NODE_PT = 10.0  # node label size in points
 EDGE_PT = 8.0  # edge label size in points
 PAD = 0.10  # inches of padding inside a box
+BULGE = 1.0  # inches an edge may bend out past the boxes (the figure grows to hold it)
 
 
 def is_wide(char: str) -> bool:
@@ -329,6 +330,7 @@ def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], 
     """
     out: dict[tuple[str, str, Any], float] = {}
     taken: dict[frozenset[str], list[float]] = {}
+    xmin, xmax, ymin, ymax = placed.extent()
     for a, b, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2]))):
         if a == b or a not in placed.pos or b not in placed.pos:
             continue
@@ -342,7 +344,11 @@ def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], 
                     2.0, -2.0, 3.0, -3.0):
             if any(abs(rad * sign - u) < 0.1 for u in used):
                 continue
-            if not _crosses(_arc(placed.pos[a], placed.pos[b], rad), placed, (a, b)):
+            arc = _arc(placed.pos[a], placed.pos[b], rad)
+            # Within the drawing: a wide bulge that leaves the frame is cut off in print.
+            inside = all(xmin - BULGE <= x <= xmax + BULGE and ymin - BULGE <= y <= ymax + BULGE
+                         for x, y in arc)
+            if inside and not _crosses(arc, placed, (a, b)):
                 chosen = rad
                 break
         if chosen is None:  # nothing clears: the least bent free one
@@ -378,3 +384,12 @@ def crossings(graph: nx.MultiDiGraph, placed: Placed) -> int:
                     and _ccw(p3, p4, p1) * _ccw(p3, p4, p2) < 0):
                 count += 1
     return count
+
+
+def reach(graph: nx.MultiDiGraph, placed: Placed) -> tuple[float, float, float, float]:
+    """xmin, xmax, ymin, ymax of the boxes and of the edges as `bends` curves them."""
+    xmin, xmax, ymin, ymax = placed.extent()
+    for (a, b, _), rad in bends(graph, placed).items():
+        for x, y in _arc(placed.pos[a], placed.pos[b], rad):
+            xmin, xmax, ymin, ymax = min(xmin, x), max(xmax, x), min(ymin, y), max(ymax, y)
+    return xmin, xmax, ymin, ymax

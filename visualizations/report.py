@@ -313,7 +313,7 @@ def _cell(names: list[str], limit: int = 3) -> str:
     unique = list(dict.fromkeys(n for n in names if n))
     if not unique:
         return '<span class="unmet">—</span>'
-    shown = "、".join(unique[:limit])
+    shown = ("; " if unique[0].isascii() else "、").join(unique[:limit])
     return html.escape(shown + (f" +{len(unique) - limit}" if len(unique) > limit else ""))
 
 
@@ -330,19 +330,29 @@ def _roles(store: Any, model: str, t: Text) -> str:
         return ""
     rows = []
     bare = []
+    answers = {s["id"]: scheme_accountability(store, [s["id"]], [model], s["categories"])
+               for s in schemes}
+    # The query names bodies in Chinese; an English report shows their English names.
+    ids = sorted({x[k] for a in answers.values() for part in a.values() for x in part
+                  for k in ("funder_id", "agency_id") if x.get(k)})
+    names = {r["n"]["id"]: style.label(r["n"], t.lang)
+             for r in (run(store, "case_nodes", {"ids": ids}) if ids else [])}
     for s in schemes:
-        around = scheme_accountability(store, [s["id"]], [model], s["categories"])
-        funds = [f["funder_zh"] for f in around["funds"] if f["scheme_id"] == s["id"]]
+        around = answers[s["id"]]
+        funds = [names.get(f["funder_id"], f["funder_zh"]) for f in around["funds"]
+                 if f["scheme_id"] == s["id"]]
         targets = {s["id"]} | {f["funder_id"] for f in around["funds"]
                                if f["funded_id"] == s["id"] and f["funder_label"] == "Fund"}
-        supervises = [x["agency_zh"] for x in around["supervises"] if x["target_id"] in targets]
+        supervises = [names.get(x["agency_id"], x["agency_zh"]) for x in around["supervises"]
+                      if x["target_id"] in targets]
         name = style.label(s, t.lang)
         if not (funds or around["certifiers"] or around["pays"] or supervises):
             bare.append(name)  # e.g. a city of 001 Table 3: parameters, no bodies
             continue
+        certifies = [names.get(c["agency_id"], c["agency_zh"]) for c in around["certifiers"]]
+        pays = [names.get(p["agency_id"], p["agency_zh"]) for p in around["pays"]]
         rows.append(f"<tr><td>{html.escape(name)}</td><td>{_cell(funds)}</td>"
-                    f"<td>{_cell([c['agency_zh'] for c in around['certifiers']])}</td>"
-                    f"<td>{_cell([p['agency_zh'] for p in around['pays']])}</td>"
+                    f"<td>{_cell(certifies)}</td><td>{_cell(pays)}</td>"
                     f"<td>{_cell(supervises)}</td></tr>")
     head = "".join(f"<th>{t(zh, en)}</th>" for zh, en in (
         ("制度", "scheme"), ("出资", "funds"), ("认定", "certifies"), ("支付", "pays"),
@@ -370,20 +380,26 @@ def _figure(view: Any, fid: str, model: str, t: Text) -> str:
 
 
 def _views(store: Any, model: str, lang: str, t: Text) -> str:
-    """Each view of the model as a figure with a caption; in print, a page each."""
-    parts = []
+    """Each view of the model as a figure with a caption; in print, a page each. The views
+    with nothing to draw are named once, before the figures (never a page of their own)."""
+    figures, empty = [], []
     for name in REPORT_VIEWS:
         view = build(store, name, model=model, lang=lang)
         if view.empty:
-            parts.append(f'<p class="muted">{html.escape(view.title)}: '
-                         f"{t('模型中无此类数据', 'nothing in the model for this view')}</p>")
+            empty.append(view.title)
             continue
         # The responsibility matrix in parts that fit a page each; other views whole.
         pieces = static.matrix_parts(view) if view.matrix is not None else [view]
         for i, piece in enumerate(pieces):
             fid = f"{model}-{name}" + (f"-{i + 1}" if i else "")
-            parts.append(_figure(piece, fid, model, t))
-    return "".join(parts)
+            figures.append(_figure(piece, fid, model, t))
+    note = (f'<p class="muted empty">{t("模型中无此类数据", "Nothing in the model for")}: '
+            f"{html.escape('; '.join(empty))}</p>" if empty else "")
+    if note and figures:  # in print the note goes with the first figure, on its page
+        head, _, rest = figures[0].partition("</figcaption>")
+        figures[0] = f"{head}</figcaption>{note}{rest}"
+        return "".join(figures)
+    return note + "".join(figures)
 
 
 def _groups(findings: list[tuple[str, Any]], cites: _Citations, t: Text, csv_name: str,

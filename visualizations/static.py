@@ -141,7 +141,7 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
     with plt.rc_context(_rc()):
         g = view.graph
         placed = layout.place(view)
-        xmin, xmax, ymin, ymax = placed.extent()
+        xmin, xmax, ymin, ymax = layout.reach(g, placed)  # the curves too: none is cut off
         left_room = 1.0 if view.layout == "tiers" else 0.0  # tier captions
         top_room = 0.35 if view.layout == "columns" else 0.0  # column captions
         width, height = xmax - xmin + left_room, ymax - ymin + top_room
@@ -253,12 +253,23 @@ MATRIX_PAGE = (14.2, 7.6)
 def _matrix_lines(m: Any) -> tuple[list[list[str]], list[list[str]]]:
     """Measures down (clause and text, wrapped), agencies across (short names, wrapped):
     59 measures of one sentence each read as rows, 19 body names fit as columns."""
-    rows = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", 16)
+    # Latin text is wider than the wrap's half an em a letter: narrower lines in English.
+    wide = 22 if all(not a["text"].isascii() for a in m.agencies[:3]) else 16
+    rows = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", wide)
             for c in m.measures]
     # Column heads are set vertically, in at most two lines: a column is as wide as that.
-    cols = [layout.wrap(a["text"], 7)[:2] if len(layout.wrap(a["text"], 7)) <= 2
-            else layout.wrap(a["text"], 11) for a in m.agencies]
+    cols = [_head(a["text"]) for a in m.agencies]
     return rows, cols
+
+
+def _head(text: str) -> list[str]:
+    """A column head in two lines (a column is as wide as its lines are many), longer lines
+    rather than more: 19 columns of English names fit A3."""
+    for width, most in ((7, 2), (11, 2), (15, 2), (20, 3)):
+        lines = layout.wrap(text, width)
+        if len(lines) <= most:
+            return lines
+    return layout.wrap(text, 20)
 
 
 def _matrix_size(m: Any) -> tuple[float, float, float, list[float]]:
@@ -267,7 +278,7 @@ def _matrix_size(m: Any) -> tuple[float, float, float, list[float]]:
     rows, cols = _matrix_lines(m)
     label_w = max([layout.box_size(lines, size)[0] for lines in rows] + [1.0])
     # Vertical heads: a box's height is the column's width, its width the header's height.
-    col_w = max([layout.box_size(lines, size)[1] for lines in cols] + [0.62])
+    col_w = max([layout.box_size(lines, size)[1] for lines in cols] + [0.5])
     head_h = max([layout.box_size(lines, size)[0] for lines in cols] + [0.4])
     heights = [max(layout.box_size(lines, size)[1], 0.3) for lines in rows]
     return label_w, col_w, head_h, heights
