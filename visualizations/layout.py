@@ -27,6 +27,7 @@ import networkx as nx
 
 NODE_PT = 10.0  # node label size in points
 EDGE_PT = 8.0  # edge label size in points
+EDGE_WRAP = 12  # ems to a line of an edge label
 PAD = 0.10  # inches of padding inside a box
 BULGE = 1.0  # inches an edge may bend out past the boxes (the figure grows to hold it)
 
@@ -248,7 +249,9 @@ def layered(graph: nx.MultiDiGraph, skip: frozenset[str] = frozenset(),
         width = max(placed.size[n][0] for n in row)
         labels = [graph.edges[e].get("text") or "" for n in row
                   for e in graph.out_edges(n, keys=True)]
-        room = max([gap_x] + [min(3.0, text_width(t, EDGE_PT) + 0.9) for t in labels])
+        room = max([gap_x] + [min(3.0, max(text_width(line, EDGE_PT)
+                                             for line in wrap(t, EDGE_WRAP)) + 0.9)
+                              for t in labels])
         total = sum(placed.size[n][1] for n in row) + gap_y * (len(row) - 1)
         y = total / 2
         for node in row:

@@ -203,6 +203,8 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
             connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=1, shrinkB=1))
         text = attrs.get("text") or ""
         if text and text not in (spec.zh, spec.en):
+            # A long flow name in lines of 12 ems: it fits between two columns of boxes.
+            text = "\n".join(layout.wrap(text, layout.EDGE_WRAP))
             mx, my = _label_spot(text, start, end, rad, placed, labels)
             # Under the boxes: a label that found no free spot never hides a name.
             ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
@@ -219,8 +221,9 @@ def _label_spot(text: str, start: tuple[float, float], end: tuple[float, float],
     `labels` holds the rectangles (x, y, half width, half height) already taken; the chosen
     one is added.
     """
-    half_w = layout.text_width(text, layout.EDGE_PT) / 2 + 0.05
-    half_h = layout.EDGE_PT * 0.75 / 72 + 0.03
+    lines = text.split("\n")
+    half_w = max(layout.text_width(line, layout.EDGE_PT) for line in lines) / 2 + 0.05
+    half_h = len(lines) * layout.EDGE_PT * 0.7 / 72 + 0.03
     points = layout._arc(start, end, rad, steps=20)
     middle = len(points) // 2
     # From the middle outwards: 9, 8, 10, 7, 11, ... of the 19 inner points.
