@@ -19,13 +19,15 @@ setup: $(BIN)/medgraph
 demo: setup
 	$(BIN)/medgraph demo
 
-# Browser and fonts for the diagram tests (root on Debian; skipped if present).
+# Browser, fonts and poppler's pdftotext for the diagram and PDF tests (root on Debian;
+# skipped if present).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || \
+	    ! fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null; \
+			chromium chromium-driver fonts-noto-cjk fontconfig poppler-utils >/dev/null; \
 	fi
 
 # The suite runs twice: on the embedded store, then on Neo4j 5. The tests empty the database

@@ -21,6 +21,7 @@ from typing import Any
 import click
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
+from medgraph import output
 from medgraph.graph.server import ServerError
 from medgraph.graph.store import (
     Store,
@@ -115,8 +116,11 @@ class MedgraphGroup(click.Group):
 
 @click.group(cls=MedgraphGroup)
 @click.version_option(package_name="medgraph")
-def main() -> None:
+@click.option("--width", type=click.IntRange(40, 1000),
+              help="width of tables in columns; long cells wrap [default: the terminal's]")
+def main(width: int | None) -> None:
     """medgraph: who is accountable for a patient's bill, and where the safety net leaks."""
+    output.WIDTH = width
 
 
 def echo(text: str) -> None:

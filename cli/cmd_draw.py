@@ -4,6 +4,7 @@
 medgraph draw coordination --model hangzhou --format svg -o coordination.svg
 medgraph draw case C1 --format html
 medgraph report -o report.html
+medgraph report -o report.pdf
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Refused(click.ClickException):
 @click.argument("view", type=click.Choice(VIEW_NAMES))
 @click.argument("case_id", required=False)
 @click.option("--model", help="the model to draw (hangzhou, national, lingqiu) [default: all]")
-@click.option("--format", "fmt", type=click.Choice(("html", "svg", "png")),
+@click.option("--format", "fmt", type=click.Choice(("html", "svg", "png", "pdf")),
               help="[default: from the -o suffix, else svg]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="file to write [default: VIEW.FORMAT in the current folder]")
@@ -40,10 +41,12 @@ class Refused(click.ClickException):
 def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
          output: Path | None, lang: str, dpi: int) -> None:
     """Draw one view: coordination, mechanism, case CASE_ID, data-sharing, funding or
-    responsibility, as interactive HTML (works offline) or print-quality SVG / PNG."""
+    responsibility, as interactive HTML (works offline), print-quality SVG / PNG, or PDF on
+    the smallest of A4 and A3 that keeps its text at 7 pt or more."""
     from medgraph.graph.known import require_model
     from medgraph.graph.store import connect
     from medgraph.visualizations import render
+    from medgraph.visualizations.pdf import BrowserMissing
     from medgraph.visualizations.static import FontMissing
 
     if view == "case" and not case_id:
@@ -52,7 +55,7 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
         raise Refused(f"the {view} view takes no case id (got {case_id!r})")
     if fmt is None:
         suffix = output.suffix.lstrip(".").lower() if output else ""
-        fmt = suffix if suffix in ("html", "svg", "png") else "svg"
+        fmt = suffix if suffix in ("html", "svg", "png", "pdf") else "svg"
     if output is None:
         output = Path(f"{view}{'-' + case_id if case_id else ''}.{fmt}")
     options: dict[str, Any] = {"lang": lang, "dpi": dpi}
@@ -64,7 +67,7 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
         require_model(store, model)
         try:
             content = render(store, view, fmt, **options)
-        except (FontMissing, ValueError) as exc:
+        except (FontMissing, BrowserMissing, ValueError) as exc:
             raise Refused(str(exc)) from None
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(content)
@@ -73,24 +76,37 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
 
 @click.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("report.html"), show_default=True)
+              help="file to write [default: report.FORMAT]; every finding goes to "
+                   "NAME-findings.csv beside it")
+@click.option("--format", "fmt", type=click.Choice(("html", "pdf")),
+              help="[default: from the -o suffix, else html]")
 @click.option("--model", help="one model [default: every model in the store]")
 @click.option("--year", type=int, help="year of the case data [default: the latest]")
 @click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
-def report(output: Path, model: str | None, year: int | None, lang: str) -> None:
-    """The report as one self-contained HTML file: diagrams, coverage gaps, information
-    islands, KPIs against their targets, and the citations."""
+def report(output: Path | None, fmt: str | None, model: str | None, year: int | None,
+           lang: str) -> None:
+    """The report: a summary (KPIs against their targets, findings by kind and severity, the
+    most serious findings, who is accountable for each scheme), the diagrams, the findings by
+    kind and the citations, as one self-contained HTML file or a PDF (headless Chromium)."""
     from medgraph.graph.known import require_model, require_year
     from medgraph.graph.store import connect
     from medgraph.visualizations import write_report
+    from medgraph.visualizations.pdf import BrowserMissing
     from medgraph.visualizations.static import FontMissing
 
+    if fmt is None:
+        suffix = output.suffix.lstrip(".").lower() if output else ""
+        fmt = suffix if suffix in ("html", "pdf") else "html"
+    if output is None:
+        output = Path(f"report.{fmt}")
+    elif output.suffix.lower() != f".{fmt}":
+        raise Refused(f"--format {fmt} but the output {output} does not end in .{fmt}")
     with connect() as store:
         require_model(store, model)
         require_year(store, year)
         try:
             path = write_report(store, output, model=model, year=year, lang=lang)
-        except FontMissing as exc:
+        except (FontMissing, BrowserMissing) as exc:
             raise Refused(str(exc)) from None
     click.echo(str(path))
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from medgraph.output import FORMATS, render
+from medgraph.visualizations import citations
 
 COLUMNS = ["kind", "severity", "entities", "explanation", "citations"]
 
@@ -32,9 +33,8 @@ def _rows(findings: list[Any], fmt: str) -> list[dict[str, Any]]:
         row = finding.to_dict()
         if fmt == "table":
             row["entities"] = ", ".join(e.get("name_zh") or e["id"] for e in row["entities"])
-            row["citations"] = "; ".join(
-                f"{c['source'][:3]} {c.get('locator') or ''}".strip() if c.get("source")
-                else "assumption" for c in row["citations"])
+            # One citation format everywhere: 杭政办函〔2022〕70号 二(二)
+            row["citations"] = "; ".join(citations.short(c) for c in row["citations"])
         else:
             row["entities"] = json.dumps(row["entities"], ensure_ascii=False)
             row["citations"] = json.dumps(row["citations"], ensure_ascii=False)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from medgraph.visualizations import citations
+
 FORMATS = ("table", "json", "csv")
+WIDTH: int | None = None  # set by `medgraph --width N`
 
 
 def _width(text: str) -> int:
@@ -17,45 +22,121 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _is_citation(value: Any) -> bool:
+    return isinstance(value, dict) and "source" in value and ("quote" in value
+                                                              or "locator" in value)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:g}"
+    if _is_citation(value):  # a citation reads as its document and clause
+        return citations.short(value)
+    if isinstance(value, list) and value and all(_is_citation(v) for v in value):
+        return "; ".join(citations.short(v) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` columns, broken at a space or between Chinese characters,
+    inside a word only when the word alone is wider than the line."""
+    lines: list[str] = []
+    for paragraph in text.split("\n") or [""]:
+        line = ""
+        for token in re.findall(r"\S+\s*|\s+", paragraph) or [""]:
+            pieces = [token] if _width(token.rstrip()) <= width else list(token)
+            for piece in pieces:
+                if line and _width(line + piece.rstrip()) > width:
+                    lines.append(line.rstrip())
+                    line = piece.lstrip() if len(pieces) == 1 else piece
+                else:
+                    line += piece
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens_cjk(text: str) -> str:
+    """A space-free Chinese run may break anywhere: mark each character as a token."""
+    return re.sub(r"([\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])", "\\1\u200b", text)
+
+
+def terminal_width() -> int:
+    """--width if given, else the terminal's (COLUMNS), else 100."""
+    return WIDTH or shutil.get_terminal_size((100, 24)).columns
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
-          max_width: int = 60) -> str:
-    """A plain text table.
+          width: int | None = None) -> str:
+    """A plain text table that fits `width` columns: long cells wrap onto more lines,
+    the widest columns giving way first; nothing is cut.
 
     >>> print(table([{"id": "a", "n": 1}, {"id": "bb", "n": 22}]))
     id  n
     --  --
     a   1
     bb  22
+    >>> print(table([{"id": "a", "text": "one two three four five six"}], width=16))
+    id  text
+    --  ------------
+    a   one two
+        three four
+        five six
     """
     if not rows:
         return "(no rows)"
+    width = width or terminal_width()
     columns = list(columns or rows[0].keys())
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    cells = [[c if _width(c) <= max_width else c[: max_width // 2 - 1] + "…" for c in row]
-             for row in cells]
-    widths = [max(_width(col), *(_width(row[i]) for row in cells)) for i, col in enumerate(columns)]
+    widths = [max(_width(col), *(max((_width(x) for x in row[i].split("\n")), default=0)
+                                 for row in cells)) for i, col in enumerate(columns)]
+    room = width - 2 * (len(columns) - 1)
+    # A column gives way down to its longest word (up to 24): words are not broken while
+    # there is room.
+    longest = [max([_width(t) for row in cells for t in re.findall(r"[^\s\u2e80-\u9fff]+",
+                                                                    row[i])] + [0])
+               for i in range(len(columns))]
+    floor = [min(w, max(_width(c), min(n, 24), 6))
+             for w, c, n in zip(widths, columns, longest, strict=True)]
+    while sum(widths) > room:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break  # every column at its narrowest: the table runs wider than asked
+        widths[i] -= 1
 
-    def line(values: Sequence[str]) -> str:
-        padded = (v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
-        return "  ".join(padded).rstrip()
+    def lines(values: Sequence[str]) -> list[str]:
+        wrapped = [[x.replace("\u200b", "") for x in _wrap(_tokens_cjk(v), w)]
+                   for v, w in zip(values, widths, strict=True)]
+        height = max(len(w) for w in wrapped)
+        out = []
+        for k in range(height):
+            parts = [(w[k] if k < len(w) else "") for w in wrapped]
+            padded = (v + " " * (n - _width(v)) for v, n in zip(parts, widths, strict=True))
+            out.append("  ".join(padded).rstrip())
+        return out
 
-    out = [line(columns), line(["-" * w for w in widths])]
-    out += [line(row) for row in cells]
+    out = lines(columns) + ["  ".join("-" * w for w in widths).rstrip()]
+    for row in cells:
+        out += lines(row)
     return "\n".join(out)
 
 
+def _cited(data: Any) -> Any:
+    """Each citation gains `cite`, its short form ("杭政办函〔2022〕70号 二(二)")."""
+    if _is_citation(data):
+        return {**{k: _cited(v) for k, v in data.items()}, "cite": citations.short(data)}
+    if isinstance(data, dict):
+        return {k: _cited(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_cited(v) for v in data]
+    return data
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(_cited(data), ensure_ascii=False, indent=2, default=str)
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

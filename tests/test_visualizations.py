@@ -9,6 +9,7 @@ model files, not from the pictures.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -28,8 +29,8 @@ from medgraph.analysis.findings import islands
 from medgraph.graph.store import Store
 from medgraph.loaders.cases import load_cases
 from medgraph.loaders.model import load_model, read_model
+from medgraph.visualizations import citations, render
 from medgraph.visualizations import layout as lay
-from medgraph.visualizations import render
 from medgraph.visualizations.interactive import external_references
 from medgraph.visualizations.views import _yuan, build
 
@@ -158,8 +159,10 @@ def test_html_tooltips_cite_source_locator_and_quote(county: Store, tmp_path: Pa
                   ".concat(network.body.data.nodes.get().map(n => n.title))"})
     for relation in _model()["relations"]:
         if relation["type"] == "COORDINATES_WITH":
-            cited = (f"来源 source: {_model()['defaults']['source']} {relation['locator']}\n"
-                     f"「{relation['quote']}」")
+            # The document's short name and the clause, not the file name; then the quote.
+            short = citations.document(_model()["defaults"]["source"])
+            assert short != _model()["defaults"]["source"]
+            cited = f"来源 source: {short} {relation['locator']}\n「{relation['quote']}」"
             assert any(cited in title for title in page.values["titles"]), cited
 
 
@@ -197,8 +200,7 @@ def test_png_has_the_size_of_the_figure(county: Store, view: str, tmp_path: Path
 @pytest.mark.parametrize("view", ["coordination", "mechanism", "funding", "data-sharing"])
 def test_no_two_boxes_overlap(county: Store, view: str) -> None:
     built = build(county, view, model="viz")
-    placed = (lay.tiered(built.graph, built.captions) if built.layout == "tiers"
-              else lay.layered(built.graph))
+    placed = lay.place(built)
     assert set(placed.pos) == set(built.graph.nodes)
     for a, b in combinations(placed.pos, 2):
         (xa, ya), (wa, ha) = placed.pos[a], placed.size[a]
@@ -208,7 +210,7 @@ def test_no_two_boxes_overlap(county: Store, view: str) -> None:
 
 def test_edges_bend_around_boxes_in_their_way(county: Store) -> None:
     built = build(county, "mechanism", model="viz")
-    placed = lay.layered(built.graph)
+    placed = lay.place(built)
     for (a, b, _), rad in lay.bends(built.graph, placed).items():
         assert not lay._crosses(lay._arc(placed.pos[a], placed.pos[b], rad), placed, (a, b))
 
@@ -290,6 +292,28 @@ def test_cli_draw_writes_the_file(county: Store, tmp_path: Path) -> None:
     assert done.returncode == 2 and "NOPE" in done.stderr
 
 
+@pytest.mark.skipif(not (Path(CHROMIUM).exists() and shutil.which("pdfinfo")),
+                    reason="chromium or poppler-utils is missing (make browser)")
+def test_cli_draw_pdf_is_one_page_on_its_paper(county: Store, tmp_path: Path) -> None:
+    from medgraph.visualizations import pdf, static
+
+    done = _cli(county, "draw", "mechanism", "--model", "viz", "--format", "pdf",
+                "-o", "mechanism.pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    info = subprocess.run(["pdfinfo", str(tmp_path / "mechanism.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info)
+    width, height = static.svg_inches(render(county, "mechanism", "svg", model="viz"))
+    sheet = pdf.paper(width, height, static.SMALLEST_PT)
+    size = tuple(round(float(v)) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)",
+                                                       info).groups())
+    paper_pt = {"A4": (595, 842), "A3": (842, 1191)}[sheet.size]
+    assert size == (paper_pt[::-1] if sheet.landscape else paper_pt)
+    text = subprocess.run(["pdftotext", str(tmp_path / "mechanism.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert all("".join(n.split()) in "".join(text.split()) for n in expected_names("mechanism"))
+
+
 def test_a_large_model_is_drawn_aggregated_quickly(county: Store, tmp_path: Path) -> None:
     """150 bodies answering to one lead: grouped by level and kind, drawn in seconds."""
     folder = tmp_path / "big"
@@ -327,3 +351,105 @@ def test_docstring_examples(name: str) -> None:
 
     module = importlib.import_module(f"medgraph.visualizations.{name}")
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# -- print: labels, sizes -------------------------------------------------------------------------
+OVERLAPS = """(() => {
+  const box = g => g.getBoundingClientRect();
+  const boxes = [...document.querySelectorAll('g[id^="box-"]')].map(g => [g.id.slice(4), box(g)]);
+  const out = [];
+  for (const g of document.querySelectorAll('g[id^="boxtext-"], g[id^="edgetext-"]')) {
+    const own = g.id.startsWith('boxtext-') ? g.id.slice(8) : null;
+    const t = box(g.querySelector('text'));
+    for (const [id, b] of boxes) {
+      if (id === own) continue;
+      const w = Math.min(t.right, b.right) - Math.max(t.left, b.left);
+      const h = Math.min(t.bottom, b.bottom) - Math.max(t.top, b.top);
+      if (w > 1 && h > 1) out.push(g.textContent.trim() + ' / box ' + id);
+    }
+  }
+  return out;
+})()"""
+SMALLEST = ("Math.min(...[...document.querySelectorAll('svg text')]"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize)))")
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("view", ["coordination", "mechanism", "funding", "data-sharing",
+                                  "case"])
+def test_no_label_covers_a_box_it_does_not_belong_to(county: Store, view: str, lang: str,
+                                                    tmp_path: Path) -> None:
+    """Measured in the browser on the SVG as drawn, in both languages; text ≥ 7 pt in print."""
+    from medgraph.visualizations import pdf, static
+
+    options = {"case_id": "C1"} if view == "case" else {"model": "viz"}
+    svg = render(county, view, "svg", lang=lang, **options)
+    page = tmp_path / f"{view}-{lang}.html"
+    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style='
+                    '"margin:0">' + svg.decode("utf-8")[svg.index(b"<svg"):] + "</body></html>",
+                    "utf-8")
+    shot = tmp_path / f"{view}-{lang}-svg.png"
+    opened = open_page(page, screenshot=shot, evaluate={"overlaps": OVERLAPS,
+                                                        "smallest": SMALLEST,
+                                                        "boxes": "document.querySelectorAll("
+                                                                 "'g[id^=\"box-\"]').length"})
+    _keep(shot)
+    assert opened.errors == [] and opened.failed == []
+    assert opened.values["boxes"] == build(county, view, lang=lang, **options).graph \
+        .number_of_nodes()
+    assert opened.values["overlaps"] == []
+    # SVG user units are points (matplotlib); the PDF prints at the paper's scale.
+    width, height = static.svg_inches(svg)
+    scale = pdf.paper(width, height, static.SMALLEST_PT).scale
+    assert opened.values["smallest"] * scale >= pdf.MIN_PT
+
+
+def test_english_wraps_between_words_and_has_english_amounts(county: Store) -> None:
+    for view, options in (("coordination", {"model": "viz"}), ("funding", {"model": "viz"}),
+                          ("case", {"case_id": "C1"})):
+        texts = _svg_texts(render(county, view, "svg", lang="en", **options))
+        words = {w for e in _model()["entities"]
+                 for w in re.findall(r"[A-Za-z]+", str(e.get("name_en", "")))}
+        for line in texts:
+            for token in re.findall(r"[A-Za-z]{3,}", line):
+                # A piece of a word is not a word of any name: "Hangzho", "viation".
+                assert token in words or not any(token in w and token != w for w in words), \
+                    (view, line)
+        shown = " ".join(texts)
+        assert "万元" not in shown and "元" not in shown, view
+    case = " ".join(_svg_texts(render(county, "case", "svg", lang="en", case_id="C1")))
+    assert _yuan(60000, "en") in case and "病例" not in case
+
+
+def test_responsibility_matrix_prints_in_parts_that_fit_a_page(county: Store) -> None:
+    from medgraph.visualizations import pdf, static
+
+    whole = build(county, "responsibility", model="viz")
+    parts = static.matrix_parts(whole, page=(1.0, 1.0))  # a small page: the county splits
+    assert len(parts) > 1
+    cells: dict[Any, str] = {}
+    for part in parts:
+        assert part.title.startswith(whole.title)
+        width, height = static.svg_inches(static.draw(part, "svg"))
+        assert len(part.matrix.agencies) == 1  # one column is all that fits an inch
+        cells.update(part.matrix.cells)
+    assert cells == whole.matrix.cells  # every role in one part, none lost
+    for part in static.matrix_parts(whole):
+        width, height = static.svg_inches(static.draw(part, "svg"))
+        assert pdf.paper(width, height, static.SMALLEST_PT).scale * static.SMALLEST_PT \
+            >= pdf.MIN_PT
+
+
+def test_mechanism_merges_parallel_flows_and_crosses_less(county: Store) -> None:
+    built = build(county, "mechanism", model="viz")
+    pairs = [(a, b) for a, b in built.graph.edges()]
+    assert len(pairs) == len(set(pairs)), "two edges between the same two boxes"
+    placed = lay.place(built)
+    # Columns by tier: residents first, then government, funds, insurance, services.
+    x = {n: placed.pos[n][0] for n in built.graph}
+    tiers = dict(built.graph.nodes(data="tier"))
+    assert all(x[a] < x[b] for a in x for b in x if tiers[a] < tiers[b])
+    flow = build(county, "mechanism", model="viz")
+    flow.layout = "layers"
+    assert lay.crossings(built.graph, placed) <= lay.crossings(flow.graph, lay.place(flow)) + 2

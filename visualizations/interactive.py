@@ -77,7 +77,7 @@ def _legend(view: View) -> str:
 
 def _network(view: View) -> Network:
     g = view.graph
-    placed = layout.tiered(g, view.captions) if view.layout == "tiers" else layout.layered(g)
+    placed = layout.place(view)
     net = Network(height="720px", width="100%", directed=True, cdn_resources="in_line",
                   heading="")
     for node, (x, y) in sorted(placed.pos.items()):

@@ -18,7 +18,7 @@ True
 
 from __future__ import annotations
 
-import textwrap
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +27,9 @@ import networkx as nx
 
 NODE_PT = 10.0  # node label size in points
 EDGE_PT = 8.0  # edge label size in points
+EDGE_WRAP = 12  # ems to a line of an edge label
 PAD = 0.10  # inches of padding inside a box
+BULGE = 1.0  # inches an edge may bend out past the boxes (the figure grows to hold it)
 
 
 def is_wide(char: str) -> bool:
@@ -44,28 +46,60 @@ def text_width(text: str, size: float = NODE_PT) -> float:
     return ems * size / 72.0
 
 
+# A line may break between words, between two Chinese characters, never inside a Latin
+# word, a number with its unit (24.5万元) or before closing punctuation.
+_TOKEN = re.compile(r"[(（][^()（）\s]{1,8}[)）]"  # a short aside: (扶贫办)
+                    r"|\d[\d,.]*(?:万元|元|万|年|%)?"  # a number and its unit
+                    r"|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+"  # a Latin word
+                    r"|\S")  # one Chinese character
+_CLOSING = set("，。、；：？！）》」』】)]}%,.;:?!")
+
+
+def _em(text: str) -> float:
+    return sum(1.0 if is_wide(c) else 0.5 for c in text)
+
+
 def wrap(text: str, width: int = 8) -> list[str]:
-    """Lines of at most about `width` CJK characters (2×width Latin), balanced.
+    """Lines of at most about `width` ems (a CJK character is one, a Latin letter half),
+    balanced, broken between words or between Chinese characters only.
 
     >>> wrap("杭州市卫生健康委员会")
     ['杭州市卫生', '健康委员会']
     >>> wrap("Hangzhou Medical Security Bureau")
     ['Hangzhou Medical', 'Security Bureau']
+    >>> wrap("Hangzhou Poverty Alleviation Office (扶贫部门)")
+    ['Hangzhou Poverty', 'Alleviation Office', '(扶贫部门)']
+    >>> wrap("病例 C037245 245173.51万元")
+    ['病例 C037245', '245173.51万元']
     """
     text = " ".join(str(text).split())
     if not text:
         return [""]
-    if any(is_wide(c) for c in text):
-        if len(text) <= width:
-            return [text]
-        lines = -(-len(text) // width)
-        step = -(-len(text) // lines)
-        return [text[i:i + step] for i in range(0, len(text), step)]
-    if len(text) <= 2 * width:
+    tokens: list[tuple[bool, str]] = []  # (a space before it, the token)
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        spaced = match.start() > 0 and text[match.start() - 1] == " "
+        if tokens and not spaced and token[0] in _CLOSING:
+            tokens[-1] = (tokens[-1][0], tokens[-1][1] + token)  # keep 。 with its word
+        else:
+            tokens.append((spaced, token))
+    total = _em(text)
+    if total <= width:
         return [text]
-    lines = -(-len(text) // (2 * width))
-    return textwrap.wrap(text, max(2 * width, -(-len(text) // lines) + 2),
-                         break_long_words=True) or [text]
+    count = -(-total // width)
+    target = max(total / count, max(_em(t) for _, t in tokens))
+    lines: list[str] = []
+    line = ""
+    for spaced, token in tokens:
+        candidate = f"{line} {token}" if line and spaced else line + token
+        # Break when the line would pass the target by more than half of this token.
+        if line and _em(candidate) > target + _em(token) / 2:
+            lines.append(line)
+            line = token
+        else:
+            line = candidate
+    lines.append(line)
+    return lines
 
 
 def box_size(lines: list[str], size: float = NODE_PT) -> tuple[float, float]:
@@ -128,13 +162,31 @@ def acyclic_layers(graph: nx.MultiDiGraph, skip: frozenset[str] = frozenset()) -
     return layer
 
 
-def _order(graph: nx.MultiDiGraph, layer: dict[str, int], sweeps: int = 6) -> list[list[str]]:
-    """Nodes of each layer in an order that uncrosses edges (barycentre heuristic)."""
+def _order(graph: nx.MultiDiGraph, layer: dict[str, int], sweeps: int = 6,
+           heights: dict[str, float] | None = None, gap: float = 0.32) -> list[list[str]]:
+    """Nodes of each layer in an order that uncrosses edges: barycentre sweeps, keeping the
+    best order seen, then swaps of neighbours while a swap removes crossings."""
     count = max(layer.values(), default=-1) + 1
     rows: list[list[str]] = [[] for _ in range(count)]
     for node in sorted(layer, key=lambda n: (graph.nodes[n].get("kind", ""), n)):
         rows[layer[node]].append(node)
     undirected = nx.Graph(graph.to_undirected())
+    pairs = sorted({tuple(sorted((a, b))) for a, b in undirected.edges()
+                    if a != b and a in layer and b in layer})
+
+    def tangle(order: list[list[str]]) -> int:
+        """Crossings with the boxes stacked as `layered` stacks them (unit boxes without
+        `heights`)."""
+        pos = {}
+        for k, row in enumerate(order):
+            sizes = [(heights or {}).get(n, 1.0) for n in row]
+            y = (sum(sizes) + gap * (len(row) - 1)) / 2
+            for n, h in zip(row, sizes, strict=True):
+                pos[n] = (float(k), y - h / 2)
+                y -= h + gap
+        return crossings(nx.MultiDiGraph(pairs), Placed(pos=pos))
+
+    best, best_count = [list(r) for r in rows], tangle(rows)
     for sweep in range(sweeps):
         index = {n: i - (len(row) - 1) / 2 for row in rows for i, n in enumerate(row)}
         order = range(count) if sweep % 2 == 0 else range(count - 1, -1, -1)
@@ -145,18 +197,51 @@ def _order(graph: nx.MultiDiGraph, layer: dict[str, int], sweeps: int = 6) -> li
                 return sum(around) / len(around) if around else index[node]
             rows[k].sort(key=centre)
             index.update({n: i - (len(rows[k]) - 1) / 2 for i, n in enumerate(rows[k])})
+        now = tangle(rows)
+        if now < best_count:
+            best, best_count = [list(r) for r in rows], now
+    rows = best
+    improved = best_count > 0 and len(pairs) <= 400  # swaps cost O(nodes × edges²)
+    while improved:
+        improved = False
+        for row in rows:
+            for i in range(len(row) - 1):
+                row[i], row[i + 1] = row[i + 1], row[i]
+                now = tangle(rows)
+                if now < best_count:
+                    best_count, improved = now, True
+                else:
+                    row[i], row[i + 1] = row[i + 1], row[i]
     return rows
 
 
+def place(view: Any) -> Placed:
+    """The layout of a view (anything with `graph`, `layout` and `captions`): the one used
+    by the static and the interactive renderings alike."""
+    if view.layout == "tiers":
+        return tiered(view.graph, view.captions)
+    if view.layout == "columns":
+        return layered(view.graph, by_tier=True, captions=view.captions)
+    return layered(view.graph)
+
+
 def layered(graph: nx.MultiDiGraph, skip: frozenset[str] = frozenset(),
-            gap_x: float = 1.5, gap_y: float = 0.32) -> Placed:
-    """Left-to-right layers along the edges; an edge label's room is left between layers."""
+            gap_x: float = 1.5, gap_y: float = 0.32, by_tier: bool = False,
+            captions: dict[int, str] | None = None) -> Placed:
+    """Left-to-right layers along the edges (or, `by_tier`, by each node's `tier`); an edge
+    label's room is left between layers."""
     placed = Placed()
     _measure(graph, placed)
     if not graph:
         return placed
-    layer = acyclic_layers(graph, skip)
-    rows = _order(graph, layer)
+    if by_tier:
+        tiers = sorted({int(t) for _, t in graph.nodes(data="tier", default=0)})
+        dense = {t: i for i, t in enumerate(tiers)}
+        layer = {n: dense[int(t)] for n, t in graph.nodes(data="tier", default=0)}
+        captions = {dense[t]: (captions or {}).get(t, "") for t in tiers}
+    else:
+        layer = acyclic_layers(graph, skip)
+    rows = _order(graph, layer, heights={n: placed.size[n][1] for n in graph}, gap=gap_y)
     x = 0.0
     for k, row in enumerate(rows):
         if not row:
@@ -164,14 +249,16 @@ def layered(graph: nx.MultiDiGraph, skip: frozenset[str] = frozenset(),
         width = max(placed.size[n][0] for n in row)
         labels = [graph.edges[e].get("text") or "" for n in row
                   for e in graph.out_edges(n, keys=True)]
-        room = max([gap_x] + [min(3.0, text_width(t, EDGE_PT) + 0.9) for t in labels])
+        room = max([gap_x] + [min(3.0, max(text_width(line, EDGE_PT)
+                                             for line in wrap(t, EDGE_WRAP)) + 0.9)
+                              for t in labels])
         total = sum(placed.size[n][1] for n in row) + gap_y * (len(row) - 1)
         y = total / 2
         for node in row:
             h = placed.size[node][1]
             placed.pos[node] = (x + width / 2, y - h / 2)
             y -= h + gap_y
-        placed.bands.append((x + width / 2, f"{k}"))
+        placed.bands.append((x + width / 2, (captions or {}).get(k, f"{k}")))
         x += width + room
     return placed
 
@@ -246,6 +333,7 @@ def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], 
     """
     out: dict[tuple[str, str, Any], float] = {}
     taken: dict[frozenset[str], list[float]] = {}
+    xmin, xmax, ymin, ymax = placed.extent()
     for a, b, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2]))):
         if a == b or a not in placed.pos or b not in placed.pos:
             continue
@@ -253,10 +341,17 @@ def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], 
         sign = 1.0 if a < b else -1.0  # the same bend seen from either end
         used = taken.setdefault(pair, [])
         chosen = None
-        for rad in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7):
+        # Up to a wide bulge: an edge between two boxes of one column passes the boxes
+        # between them only far to the side.
+        for rad in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 1.0, -1.0, 1.4, -1.4,
+                    2.0, -2.0, 3.0, -3.0):
             if any(abs(rad * sign - u) < 0.1 for u in used):
                 continue
-            if not _crosses(_arc(placed.pos[a], placed.pos[b], rad), placed, (a, b)):
+            arc = _arc(placed.pos[a], placed.pos[b], rad)
+            # Within the drawing: a wide bulge that leaves the frame is cut off in print.
+            inside = all(xmin - BULGE <= x <= xmax + BULGE and ymin - BULGE <= y <= ymax + BULGE
+                         for x, y in arc)
+            if inside and not _crosses(arc, placed, (a, b)):
                 chosen = rad
                 break
         if chosen is None:  # nothing clears: the least bent free one
@@ -265,3 +360,39 @@ def bends(graph: nx.MultiDiGraph, placed: Placed) -> dict[tuple[str, str, Any], 
         used.append(chosen * sign)
         out[a, b, key] = chosen
     return out
+
+
+def _ccw(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def crossings(graph: nx.MultiDiGraph, placed: Placed) -> int:
+    """Pairs of edges whose straight lines between box centres cross (edges sharing a node,
+    and parallel edges between the same two nodes, do not count): how tangled a picture is.
+
+    >>> g = nx.MultiDiGraph([("a", "d"), ("b", "c")])
+    >>> crossings(g, Placed(pos={"a": (0, 0), "b": (0, 1), "c": (1, 0), "d": (1, 1)}))
+    1
+    """
+    segments = sorted({tuple(sorted((a, b))) for a, b in graph.edges() if a != b
+                       and a in placed.pos and b in placed.pos})
+    count = 0
+    for i, (a, b) in enumerate(segments):
+        p1, p2 = placed.pos[a], placed.pos[b]
+        for c, d in segments[i + 1:]:
+            if {a, b} & {c, d}:
+                continue
+            p3, p4 = placed.pos[c], placed.pos[d]
+            if (_ccw(p1, p2, p3) * _ccw(p1, p2, p4) < 0
+                    and _ccw(p3, p4, p1) * _ccw(p3, p4, p2) < 0):
+                count += 1
+    return count
+
+
+def reach(graph: nx.MultiDiGraph, placed: Placed) -> tuple[float, float, float, float]:
+    """xmin, xmax, ymin, ymax of the boxes and of the edges as `bends` curves them."""
+    xmin, xmax, ymin, ymax = placed.extent()
+    for (a, b, _), rad in bends(graph, placed).items():
+        for x, y in _arc(placed.pos[a], placed.pos[b], rad):
+            xmin, xmax, ymin, ymax = min(xmin, x), max(xmax, x), min(ymin, y), max(ymax, y)
+    return xmin, xmax, ymin, ymax

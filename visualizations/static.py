@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any
 
 import matplotlib
@@ -26,6 +27,7 @@ from medgraph.visualizations.views import View  # noqa: E402
 
 DPI = 150
 MARGIN = 0.5  # inches around the drawing
+SMALLEST_PT = 8.0  # edge labels and legends; print keeps it at 7 pt or more (pdf.paper)
 PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "Noto Sans CJK JP", "Noto Serif CJK SC")
 
@@ -51,6 +53,17 @@ def cjk_font() -> str:
         "no CJK font for the Chinese labels; install Debian's fonts-noto-cjk "
         "(apt-get install fonts-noto-cjk, or `make browser`), then remove matplotlib's font "
         "cache (~/.cache/matplotlib) so that it is found")
+
+
+def svg_inches(svg: bytes) -> tuple[float, float]:
+    """Width and height in inches of an SVG that matplotlib wrote (sizes in pt).
+
+    >>> svg_inches(b'<svg width="144pt" height="72pt">')
+    (2.0, 1.0)
+    """
+    head = svg[svg.index(b"<svg"):svg.index(b">", svg.index(b"<svg"))].decode("utf-8")
+    sizes = dict(re.findall(r'\b(width|height)="([\d.]+)pt"', head))
+    return float(sizes["width"]) / 72, float(sizes["height"]) / 72
 
 
 def _rc() -> dict[str, Any]:
@@ -127,11 +140,11 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
     """SVG or PNG of a network view."""
     with plt.rc_context(_rc()):
         g = view.graph
-        placed = (layout.tiered(g, view.captions) if view.layout == "tiers"
-                  else layout.layered(g))
-        xmin, xmax, ymin, ymax = placed.extent()
+        placed = layout.place(view)
+        xmin, xmax, ymin, ymax = layout.reach(g, placed)  # the curves too: none is cut off
         left_room = 1.0 if view.layout == "tiers" else 0.0  # tier captions
-        width, height = xmax - xmin + left_room, ymax - ymin
+        top_room = 0.35 if view.layout == "columns" else 0.0  # column captions
+        width, height = xmax - xmin + left_room, ymax - ymin + top_room
         handles, texts = _legend(view)
         fig, bottom, top, columns = _frame(width, height, view, texts)
         fig_w, fig_h = fig.get_size_inches()
@@ -140,15 +153,20 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         # Data units are inches: the axes span exactly the figure's width and the drawing's height.
         cx = (xmin - left_room + xmax) / 2
         ax.set_xlim(cx - fig_w / 2, cx + fig_w / 2)
-        ax.set_ylim(ymin - MARGIN, ymax + MARGIN)
+        ax.set_ylim(ymin - MARGIN, ymax + top_room + MARGIN)
         if not g:
             ax.text(cx, 0.5, "此视图在模型中无数据 · nothing in the model for this view",
                     ha="center", va="center", fontsize=11, color="#666666")
         for y, caption in placed.bands if view.layout == "tiers" else []:
             ax.text(xmin - left_room, y - 0.15, caption, ha="left", va="top", fontsize=10,
                     color="#08519c", weight="bold")
+        for x, caption in placed.bands if view.layout == "columns" else []:
+            ax.text(x, ymax + top_room / 2, caption, ha="center", va="center", fontsize=10,
+                    color="#08519c", weight="bold")
         _edges(ax, g, placed)
-        for node, (x, y) in placed.pos.items():
+        # Ids on boxes and labels (SVG groups box-N, boxtext-N, edgetext-N): what a test,
+        # or a reader's script, needs to tell which label belongs to which box.
+        for number, (node, (x, y)) in enumerate(placed.pos.items()):
             attrs = g.nodes[node]
             w, h = placed.size[node]
             mark = attrs.get("highlight")
@@ -156,9 +174,10 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                 (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
                 facecolor=style.KINDS[attrs.get("kind", "other")].colour,
                 edgecolor=style.HIGHLIGHTS[mark][0] if mark else "#555555",
-                linewidth=2.6 if mark else 0.8, zorder=3))
+                linewidth=2.6 if mark else 0.8, zorder=3, gid=f"box-{number}"))
             ax.text(x, y, "\n".join(placed.lines[node]), ha="center", va="center",
-                    fontsize=layout.NODE_PT, zorder=4, linespacing=1.15)
+                    fontsize=layout.NODE_PT, zorder=4, linespacing=1.15,
+                    gid=f"boxtext-{number}")
         if texts:
             fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
                        bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
@@ -169,7 +188,8 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
     """Arrows from box border to box border; parallel edges bend apart; labels on white."""
     rads = layout.bends(g, placed)
     labels: list[tuple[float, float, float, float]] = []
-    for (a, b, key), rad in sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2]))):
+    ordered = sorted(rads.items(), key=lambda e: (e[0][0], e[0][1], str(e[0][2])))
+    for number, ((a, b, key), rad) in enumerate(ordered):
         attrs = g.edges[a, b, key]
         (x1, y1), (x2, y2) = placed.pos[a], placed.pos[b]
         # A curved edge leaves its box towards the curve's control point, not the other box.
@@ -183,10 +203,12 @@ def _edges(ax: Any, g: Any, placed: layout.Placed) -> None:
             connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=1, shrinkB=1))
         text = attrs.get("text") or ""
         if text and text not in (spec.zh, spec.en):
+            # A long flow name in lines of 12 ems: it fits between two columns of boxes.
+            text = "\n".join(layout.wrap(text, layout.EDGE_WRAP))
             mx, my = _label_spot(text, start, end, rad, placed, labels)
             # Under the boxes: a label that found no free spot never hides a name.
             ax.text(mx, my, text, ha="center", va="center", fontsize=layout.EDGE_PT,
-                    color=spec.colour, zorder=2.5,
+                    color=spec.colour, zorder=2.5, gid=f"edgetext-{number}",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9})
 
@@ -199,8 +221,9 @@ def _label_spot(text: str, start: tuple[float, float], end: tuple[float, float],
     `labels` holds the rectangles (x, y, half width, half height) already taken; the chosen
     one is added.
     """
-    half_w = layout.text_width(text, layout.EDGE_PT) / 2 + 0.05
-    half_h = layout.EDGE_PT * 0.75 / 72 + 0.03
+    lines = text.split("\n")
+    half_w = max(layout.text_width(line, layout.EDGE_PT) for line in lines) / 2 + 0.05
+    half_h = len(lines) * layout.EDGE_PT * 0.7 / 72 + 0.03
     points = layout._arc(start, end, rad, steps=20)
     middle = len(points) // 2
     # From the middle outwards: 9, 8, 10, 7, 11, ... of the 19 inner points.
@@ -213,27 +236,103 @@ def _label_spot(text: str, start: tuple[float, float], end: tuple[float, float],
         return sum(max(0.0, half_w + rw - abs(x - rx)) * max(0.0, half_h + rh - abs(y - ry))
                    for rx, ry, rw, rh in rects)
 
+    # Beside the line too (above, below, further out): a long label between close boxes
+    # finds room off its edge rather than under a box.
+    spots = [points[i] for i in order] + [
+        (points[i][0], points[i][1] + dy) for dy in (0.2, -0.2, 0.4, -0.4, 0.6, -0.6)
+        for i in order]
     # The free spot nearest the middle; if none is free, the one that hides the least.
-    free = [i for i in order if overlap(*points[i]) == 0]
-    spot = points[free[0] if free else min(order, key=lambda i: overlap(*points[i]))]
+    free = [p for p in spots if overlap(*p) == 0]
+    spot = free[0] if free else min(spots, key=lambda p: overlap(*p))
     labels.append((spot[0], spot[1], half_w, half_h))
     return spot
 
 
-def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
-    """The responsibility matrix: agencies down, measures across, ● lead, ○ joint."""
+# The most a part of the responsibility matrix may take (inches), title and legend aside:
+# A3 landscape at full size (pdf.PAPERS less about 1.3 in for the title and the legend).
+MATRIX_PAGE = (14.2, 7.6)
+
+
+def _matrix_lines(m: Any) -> tuple[list[list[str]], list[list[str]]]:
+    """Measures down (clause and text, wrapped), agencies across (short names, wrapped):
+    59 measures of one sentence each read as rows, 19 body names fit as columns."""
+    # Latin text is wider than the wrap's half an em a letter: narrower lines in English.
+    wide = 22 if all(not a["text"].isascii() for a in m.agencies[:3]) else 16
+    rows = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", wide)
+            for c in m.measures]
+    # Column heads are set vertically, in at most two lines: a column is as wide as that.
+    cols = [_head(a["text"]) for a in m.agencies]
+    return rows, cols
+
+
+def _head(text: str) -> list[str]:
+    """A column head in two lines (a column is as wide as its lines are many), longer lines
+    rather than more: 19 columns of English names fit A3."""
+    for width, most in ((7, 2), (11, 2), (15, 2), (20, 3)):
+        lines = layout.wrap(text, width)
+        if len(lines) <= most:
+            return lines
+    return layout.wrap(text, 20)
+
+
+def _matrix_size(m: Any) -> tuple[float, float, float, list[float]]:
+    """Label width, column width, header height and each row's height, in inches."""
+    size = layout.NODE_PT - 1
+    rows, cols = _matrix_lines(m)
+    label_w = max([layout.box_size(lines, size)[0] for lines in rows] + [1.0])
+    # Vertical heads: a box's height is the column's width, its width the header's height.
+    col_w = max([layout.box_size(lines, size)[1] for lines in cols] + [0.5])
+    head_h = max([layout.box_size(lines, size)[0] for lines in cols] + [0.4])
+    heights = [max(layout.box_size(lines, size)[1], 0.3) for lines in rows]
+    return label_w, col_w, head_h, heights
+
+
+def matrix_parts(view: View, page: tuple[float, float] = MATRIX_PAGE) -> list[View]:
+    """The matrix split into parts that each fit `page` at full size: rows (measures) in
+    clause order, columns (agencies) as they come; each part's title says which it is."""
     assert view.matrix is not None
     m = view.matrix
+    label_w, col_w, head_h, heights = _matrix_size(m)
+    fits = max(1, int((page[0] - label_w) // col_w))
+    # As many columns in each part as the parts need, shared out evenly: 10 and 9, not 18
+    # and 1.
+    per_row = -(-len(m.agencies) // -(-len(m.agencies) // fits)) if m.agencies else 1
+    column_chunks = [m.agencies[i:i + per_row] for i in range(0, len(m.agencies), per_row)]
+    room = max(page[1] - head_h, max(heights, default=1.0))  # a row never splits
+    pages = max(1, -(-sum(heights) // room))
+    share = sum(heights) / pages  # rows shared out evenly too, none past the page
+    row_chunks: list[list[Any]] = [[]]
+    used = 0.0
+    for measure, h in zip(m.measures, heights, strict=True):
+        if row_chunks[-1] and (used + h > room or used + h / 2 > share):
+            row_chunks.append([])
+            used = 0.0
+        row_chunks[-1].append(measure)
+        used += h
+    chunks = [(r, c) for r in row_chunks for c in column_chunks if r and c]
+    if len(chunks) <= 1:
+        return [view]
+    parts = []
+    for i, (measures, agencies) in enumerate(chunks, 1):
+        keep = {(a["id"], x["id"]) for a in agencies for x in measures}
+        part = View(view.name, f"{view.title} ({i}/{len(chunks)})", layout="matrix",
+                    notes=list(view.notes), lang=view.lang, matrix=type(m)(
+                        agencies, measures, {k: v for k, v in m.cells.items() if k in keep},
+                        {k: v for k, v in m.tips.items() if k in keep}))
+        parts.append(part)
+    return parts
+
+
+def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """The responsibility matrix: measures down, agencies across, ● lead, ○ joint."""
+    assert view.matrix is not None
+    m = view.matrix
+    size = layout.NODE_PT - 1
     with plt.rc_context(_rc()):
-        row_lines = [layout.wrap(a["text"], 12) for a in m.agencies]
-        col_lines = [layout.wrap(f"{c['clause'] + ' ' if c.get('clause') else ''}{c['text']}", 5)
-                     for c in m.measures]
-        label_w = max([layout.box_size(lines)[0] for lines in row_lines] + [1.0])
-        col_w = max([layout.box_size(lines)[0] for lines in col_lines] + [0.7])
-        head_h = max([layout.box_size(lines)[1] for lines in col_lines] + [0.4])
-        row_h = max([layout.box_size(lines)[1] for lines in row_lines] + [0.3])
-        width = label_w + col_w * len(m.measures)
-        height = head_h + row_h * len(m.agencies)
+        row_lines, col_lines = _matrix_lines(m)
+        label_w, col_w, head_h, heights = _matrix_size(m)
+        width = label_w + col_w * len(m.agencies)
+        height = head_h + sum(heights)
         lead, joint = "#08519c", "#9ecae1"
         en = view.lang == "en"
         handles = [Patch(facecolor=lead), Patch(facecolor=joint)]
@@ -250,15 +349,17 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                     "this view", ha="center", va="center", fontsize=11, color="#666666")
         for j, lines in enumerate(col_lines):
             ax.text(x0 + label_w + (j + 0.5) * col_w, -head_h / 2, "\n".join(lines),
-                    ha="center", va="center", fontsize=layout.NODE_PT - 1, weight="bold")
-        for i, (agency, lines) in enumerate(zip(m.agencies, row_lines, strict=True)):
-            y = -head_h - i * row_h
+                    ha="center", va="center", fontsize=size, weight="bold", rotation=90,
+                    linespacing=1.15)
+        y = -head_h
+        for i, (measure, lines, row_h) in enumerate(zip(m.measures, row_lines, heights,
+                                                       strict=True)):
             if i % 2 == 0:  # banding helps the eye follow a row in print
                 ax.add_patch(Rectangle((x0, y - row_h), width, row_h, facecolor="#f4f4f4",
                                        edgecolor="none", zorder=0))
             ax.text(x0 + 0.08, y - row_h / 2, "\n".join(lines), ha="left", va="center",
-                    fontsize=layout.NODE_PT - 1)
-            for j, measure in enumerate(m.measures):
+                    fontsize=size)
+            for j, agency in enumerate(m.agencies):
                 role = m.cells.get((agency["id"], measure["id"]))
                 if not role:
                     continue
@@ -270,8 +371,9 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                        ("joint" if en else "○配合")
                 ax.text(cx, cy, mark, ha="center", va="center", zorder=2, fontsize=8.5,
                         color="white" if role == "lead" else "black")
+            y -= row_h
         ax.plot([x0, x0 + width], [-head_h, -head_h], color="#333333", lw=1)
-        for j in range(len(m.measures) + 1):
+        for j in range(len(m.agencies) + 1):
             x = x0 + label_w + j * col_w
             ax.plot([x, x], [0, -height], color="#bbbbbb", lw=0.5)
         fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,

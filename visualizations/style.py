@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from medgraph.visualizations import citations
+
 LANGS = ("zh", "en")
 
 
@@ -130,14 +132,15 @@ def label(attrs: dict[str, Any], lang: str = "zh") -> str:
 
 
 def citation_lines(citation: dict[str, Any] | None) -> list[str]:
-    """Where a statement comes from, as lines of a tooltip.
+    """Where a statement comes from, as lines of a tooltip: document and clause, the quote.
 
     >>> citation_lines({"source": "002_5b6d36cec4e37cac.txt", "locator": "二(二)", "quote": "民政"})
-    ['来源 source: 002_5b6d36cec4e37cac.txt 二(二)', '「民政」']
+    ['来源 source: 杭政办函〔2022〕70号 二(二)', '「民政」']
     """
     if not citation or not citation.get("source"):
         return []
-    lines = [f"来源 source: {citation['source']} {citation.get('locator') or ''}".rstrip()]
+    short = citations.short({k: v for k, v in citation.items() if k != "assumption"})
+    lines = [f"来源 source: {short}"]
     if citation.get("quote"):
         lines.append(f"「{citation['quote']}」")
     if citation.get("assumption"):
