@@ -75,7 +75,10 @@ def _store_section(results: dict[str, Any]) -> list[str]:
                   f"({c['nodes_per_s']:,} nodes/s, {c['relationships_per_s']:,} "
                   "relationships/s)." + (
                       f" A second load changed {s['cases_reload']['changes']} things in "
-                      f"{s['cases_reload']['seconds']} s." if "cases_reload" in s else ""), ""]
+                      f"{s['cases_reload']['seconds']} s." if "cases_reload" in s else "") + (
+                      f" The models loaded again beside the city, nothing to change: "
+                      f"{s['models_beside_cases']['seconds']} s."
+                      if "models_beside_cases" in s else ""), ""]
     if "trace" in results:
         s = results["trace"]
         lines += ["| trace | p50 ms | p90 ms | p99 ms |", "|---|---:|---:|---:|",
