@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +23,7 @@ from medgraph.api import admin, cases, cypher, diagrams, entities, errors, findi
 from medgraph.api.deps import AuditLog, StoreDep, StoreHolder
 from medgraph.api.keys import KeyFile
 from medgraph.api.settings import ApiSettings, api_settings_from_env
+from medgraph.visualizations import citations
 
 PREFIX = "/api/v1"
 
@@ -35,6 +36,13 @@ Send an API key as `X-API-Key` (or `Authorization: Bearer`). Roles: **reader** (
 but person-level data), **analyst** (plus read-only Cypher and pseudonymous person-level data;
 audited), **admin** (plus loading models). Errors are `{"error": {"code", "message"}}`.
 """
+
+
+class CitedJSONResponse(JSONResponse):
+    """JSON in which every citation carries `cite`, its short form, as in the CLI's JSON."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(citations.with_short(content))
 
 
 class QuerylessAccessLog(logging.Filter):
@@ -87,6 +95,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.stores.close()
 
     app = FastAPI(title="medgraph", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  default_response_class=CitedJSONResponse,
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.stores = StoreHolder(settings.store)

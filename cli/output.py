@@ -22,9 +22,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _is_citation(value: Any) -> bool:
-    return isinstance(value, dict) and "source" in value and ("quote" in value
-                                                              or "locator" in value)
+_is_citation = citations.is_citation
 
 
 def _cell(value: Any) -> str:
@@ -124,19 +122,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
     return "\n".join(out)
 
 
-def _cited(data: Any) -> Any:
-    """Each citation gains `cite`, its short form ("杭政办函〔2022〕70号 二(二)")."""
-    if _is_citation(data):
-        return {**{k: _cited(v) for k, v in data.items()}, "cite": citations.short(data)}
-    if isinstance(data, dict):
-        return {k: _cited(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_cited(v) for v in data]
-    return data
-
-
 def to_json(data: Any) -> str:
-    return json.dumps(_cited(data), ensure_ascii=False, indent=2, default=str)
+    return json.dumps(citations.with_short(data), ensure_ascii=False, indent=2, default=str)
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

@@ -68,3 +68,25 @@ def full(citation: dict[str, Any] | None, lang: str = "zh") -> str:
     if citation.get("contested_by"):  # the documents disagree: say with what
         text += f" — 有争议 contested: {citation['contested_by']}"
     return text
+
+
+def is_citation(value: Any) -> bool:
+    """Whether `value` is a citation object (a source with a quote or a locator)."""
+    return isinstance(value, dict) and "source" in value and ("quote" in value
+                                                              or "locator" in value)
+
+
+def with_short(data: Any) -> Any:
+    """`data` with each citation in it given `cite`, its short form: how the CLI's JSON and
+    the API show citations.
+
+    >>> with_short([{"source": "002_5b6d36cec4e37cac.txt", "locator": "二(二)"}])[0]["cite"]
+    '杭政办函〔2022〕70号 二(二)'
+    """
+    if is_citation(data):
+        return {**{k: with_short(v) for k, v in data.items()}, "cite": short(data)}
+    if isinstance(data, dict):
+        return {k: with_short(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [with_short(v) for v in data]
+    return data
