@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 
 from medgraph.graph.store import Store
 from medgraph.loaders.cases import load_cases
+from medgraph.visualizations.citations import with_short
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MEDGRAPH = [sys.executable, "-m", "medgraph"]
@@ -229,7 +230,8 @@ def test_agency_responsibilities_with_citations(api: Api) -> None:
     assert [c["id"] for c in duties["coordinates_with"]] == ["mini.civil_affairs"]
     pays = next(s for s in duties["schemes"] if s["relation"] == "PAYS")
     assert pays["citation"] == {"source": "002_5b6d36cec4e37cac.txt", "locator": "三(二)",
-                                "quote": "医疗保障部门", "assumption": None, "note": None}
+                                "quote": "医疗保障部门", "assumption": None, "note": None,
+                                "cite": "杭政办函〔2022〕70号 三(二)"}
     civil = api.get("/agencies/mini.civil_affairs").json()["responsibilities"]
     assert [(c["relation"], c["id"]) for c in civil["categories"]] == [
         ("CERTIFIES", "minimum_living")]
@@ -422,7 +424,8 @@ def test_settlement_simulation(api: Api, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "medgraph", "settle", str(source), "-o",
                            str(out)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert body["cases"] == json.loads(out.read_text())["cases"]
+    # The same answer; the API adds each citation's short form (`cite`), as the CLI's JSON.
+    assert body["cases"] == with_short(json.loads(out.read_text())["cases"])
     for case, sent in zip(body["cases"], CASES, strict=True):
         assert round(sum(case["payments"].values()) + case["out_of_pocket"], 2) == \
             sent["total_cost"]
