@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import click
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from medgraph import output
+from medgraph.graph.cypher_check import CypherRefused, tokens
 from medgraph.graph.server import ServerError
 from medgraph.graph.store import (
     Store,
@@ -224,12 +224,6 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) ->
     return value
 
 
-# A `$name` in a statement, outside strings and comments.
-_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
-_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^\n]*|/\*.*?\*/",
-                     re.DOTALL)
-
-
 @main.command()
 @click.argument("statement", required=False)
 @click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False),
@@ -289,7 +283,12 @@ def query(statement: str | None, path: str | None, params: tuple[str, ...], writ
 
 
 def _declared(text: str) -> set[str]:
-    return set(_PARAM.findall(_QUOTED.sub("''", text)))
+    """The `$name`s of a statement, from the same tokens the read-only check reads."""
+    try:
+        found = tokens(text)
+    except CypherRefused:  # unreadable: `query` refuses it with the reason
+        return set()
+    return {t.text[1:] for t in found if t.kind == "param" and t.text[1:].isidentifier()}
 
 
 # -- load --------------------------------------------------------------------------
