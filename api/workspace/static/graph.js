@@ -20,7 +20,7 @@ class Graph {
     this.edges = new Map(); // key -> {from, to, type}
     this.hidden = new Set();
     this.width = options.width || 900;
-    this.height = options.height || 520;
+    this.baseHeight = this.height = options.height || 520;
     this.legend = document.createElement("div");
     this.legend.className = "legend";
     this.svg = document.createElementNS(SVG_NS, "svg");
@@ -60,7 +60,11 @@ class Graph {
 
   layout() {
     const { nodes, edges } = this.visible();
-    const k = Math.sqrt((this.width * this.height) / Math.max(nodes.length, 1)) * 0.6;
+    // A large neighbourhood gets a taller canvas rather than boxes on top of each other.
+    this.height = Math.max(this.baseHeight, 160 + nodes.length * 14);
+    this.svg.setAttribute("viewBox", `0 0 ${this.width} ${this.height}`);
+    const cx = this.width / 2, cy = this.height / 2;
+    const k = Math.sqrt((this.width * this.height) / Math.max(nodes.length, 1)) * 0.5;
     for (let step = 0; step < 300; step++) {
       const heat = 20 * (1 - step / 300) + 0.5;
       const move = new Map(nodes.map((n) => [n.id, { x: 0, y: 0 }]));
@@ -84,6 +88,8 @@ class Graph {
       }
       for (const n of nodes) {
         const m = move.get(n.id);
+        // A pull towards the centre keeps loose nodes off the edges.
+        m.x -= (n.x - cx) * 0.4; m.y -= (n.y - cy) * 0.4;
         const d = Math.sqrt(m.x * m.x + m.y * m.y) || 1;
         n.x = Math.min(this.width - 70, Math.max(70, n.x + (m.x / d) * Math.min(d, heat)));
         n.y = Math.min(this.height - 20, Math.max(20, n.y + (m.y / d) * Math.min(d, heat)));

@@ -99,7 +99,7 @@ function money(value) {
 function citation(c) {
   if (!c || (!c.source && !c.assumption)) return el("span", { class: "muted", text: "—" });
   return el("div", { class: "citation" },
-    el("span", { class: "cite", text: [c.source, c.locator].filter(Boolean).join(" ") }),
+    el("span", { class: "cite", title: c.source || "", text: c.cite || [c.source, c.locator].filter(Boolean).join(" ") }),
     c.quote ? el("q", { text: c.quote }) : null,
     c.assumption ? el("span", { class: "assumption", text: "假设 assumption" }) : null,
     c.assumption && c.note ? el("span", { class: "note", text: c.note }) : null);
@@ -231,8 +231,8 @@ async function findingsSection(ids, model) {
   (async () => {
     try {
       const { items, withheld } = await findingsNaming(ids, model);
-      box.replaceChildren(findingsTable(items),
-        withheld ? el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }) : null);
+      box.replaceChildren(findingsTable(items));
+      if (withheld) box.append(el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }));
     } catch (error) { box.replaceChildren(failure(error)); }
   })();
   return section("发现 Findings", box);
@@ -300,6 +300,7 @@ PAGES.case = async () => {
     amount: money,
     rule_id: (v) => (v ? el("a", { href: entityHref(v, "BenefitRule"), text: v }) : ""),
     clause: (_, p) => el("span", { class: "rule-clause", "data-rule": p.rule_id || "" }, "…"),
+    explanation,
   });
   const diagram = el("div", { class: "graph-box" });
   main.replaceChildren(
@@ -308,10 +309,8 @@ PAGES.case = async () => {
       trace.redacted ? el("p", { class: "muted", text: "The person and household are withheld from a reader key." }) : null),
     section(`结算 Settlement: paid ${money(paid)} of ${money(c.total_cost)}, out of pocket ${money(c.out_of_pocket)}`, payments, rules),
     section("问责 Accountability: who funds, certifies, pays and supervises",
-      ...["funds", "certifies", "pays", "supervises"].map((name) => el("div", {}, el("h3", { text: name }),
-        table(trace[name], Object.keys(trace[name][0] || {}).filter((k) => !["source", "locator", "quote", "assumption", "note", "cite"].includes(k)), {
-          citation: (v) => citation(v),
-        })))),
+      ...Object.entries(ACCOUNTABILITY).map(([name, columns]) => el("div", {}, el("h3", { text: name }),
+        table(trace[name], columns, ACCOUNTABILITY_CELLS)))),
     section("图 Diagram", diagram),
     section("负担 The year's burden", await burdenBox(id)),
     allows("analyst") ? await findingsSection([id, c.person_id, c.household_id], c.model) :
@@ -325,6 +324,30 @@ PAGES.case = async () => {
   }
   drawTrace(diagram, id, trace);
 };
+
+// The accountability sections of a trace: each name links to its entity page.
+const ACCOUNTABILITY = {
+  funds: ["funder", "relation", "funded", "share", "amount", "year", "what_zh", "citation"],
+  certifies: ["category", "certificate_zh", "valid_from", "valid_to", "valid_on_date", "agency", "citation"],
+  pays: ["agency", "relation", "scheme", "what_zh", "citation"],
+  supervises: ["agency", "target", "what_zh", "citation"],
+};
+const linkTo = (prefix, label) => (_, row) => (row[prefix + "_id"] ?
+  el("a", { href: entityHref(row[prefix + "_id"], row[prefix + "_label"] || label), text: row[prefix + "_zh"] || row[prefix + "_id"] }) :
+  row[prefix + "_zh"] || "");
+const ACCOUNTABILITY_CELLS = {
+  funder: linkTo("funder"), funded: linkTo("funded"), agency: linkTo("agency", "Agency"),
+  target: linkTo("target"), scheme: (_, row) => el("a", { href: entityHref(row.scheme_id, "Scheme"), text: row.scheme_id }),
+  category: (_, row) => `${row.category_zh || ""} (${row.category_code})`,
+  share: (v) => (v === null || v === undefined ? "" : `${Math.round(v * 1000) / 10}%`),
+  citation: (_, row) => citation(row),
+};
+
+function explanation(value) {
+  if (!value || typeof value !== "object") return cell(value);
+  const shown = Object.entries(value).filter(([k, v]) => v !== null && !["cite", "source", "locator", "rule_id", "scheme", "amount"].includes(k));
+  return el("span", {}, shown.map(([k, v]) => `${k} ${cell(v)}`).join(" · "), value.cite ? el("span", { class: "cite-inline", text: ` (${value.cite})` }) : null);
+}
 
 function drawTrace(box, id, trace) {
   const graph = new window.Graph(box, { onSelect: (n) => location.assign(entityHref(n.id, n.label)), height: 480 });
@@ -447,7 +470,7 @@ PAGES.console = async () => {
       const { nodes } = graphOfRows(answer.rows);
       out.replaceChildren(
         el("p", { class: "summary", id: "row-count", text: `${answer.row_count} rows in ${answer.ms} ms${answer.truncated ? " (cut at the limit)" : ""}` }),
-        tableView, nodes.length ? section("图 Graph", graphBox) : null);
+        tableView, ...(nodes.length ? [section("图 Graph", graphBox)] : []));
       if (nodes.length) { const g = graphOfRows(answer.rows); new window.Graph(graphBox, { onSelect: (n) => location.assign(entityHref(n.id, n.label)) }).add(g.nodes, g.edges); }
     } catch (error) { out.replaceChildren(failure(error)); }
     showHistory();
