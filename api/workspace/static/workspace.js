@@ -84,6 +84,7 @@ function cell(value) {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toLocaleString("en", { maximumFractionDigits: 4 });
   if (typeof value === "object") {
+    if (!Array.isArray(value) && value.id !== undefined && (value.name_zh || value.name_en)) return `${value.name_zh || value.name_en} (${value.id})`;
     if (value.cite) return value.cite;
     return JSON.stringify(value);
   }
@@ -397,11 +398,13 @@ function parseValue(text) {
 }
 
 function graphOfRows(rows) {
-  // Nodes are the returned values that have an id; the values of one row are linked in order.
+  // Nodes are the returned maps with an id and a name (a node's properties; a column `X_label`
+  // beside a column `X` gives its label); the nodes of one row are linked in order.
   const nodes = [], edges = [];
   for (const row of rows) {
-    const inRow = Object.values(row).filter((v) => v && typeof v === "object" && !Array.isArray(v) && v.id);
-    for (const v of inRow) nodes.push({ id: v.id, label: v.label || (v.code ? "Scheme" : "Row"), name: v.name_zh || v.name_en || v.id });
+    const inRow = Object.entries(row).filter(([, v]) => v && typeof v === "object" && !Array.isArray(v) && v.id !== undefined && (v.name_zh || v.name_en))
+      .map(([column, v]) => ({ ...v, label: row[column + "_label"] || v.label || "Row" }));
+    for (const v of inRow) nodes.push({ id: v.id, label: v.label, name: v.name_zh || v.name_en });
     for (let i = 1; i < inRow.length; i++) edges.push({ from: inRow[i - 1].id, to: inRow[i].id, type: row.type || row.relation || "" });
   }
   return { nodes, edges };
@@ -513,53 +516,85 @@ PAGES.console = async () => {
 };
 
 // -- dashboards -----------------------------------------------------------------------------
+const SHOWN = 200; // rows of a findings list before "show all"
+
 PAGES.dashboards = async () => {
   const params = new URLSearchParams(location.search);
   const models = await api("/models");
-  const modelNames = models.items;
-  const model = el("select", { id: "model" }, modelNames.map((m) => el("option", { value: m, selected: m === (params.get("model") || "hangzhou"), text: m })));
-  const year = el("input", { type: "number", id: "year", value: params.get("year") || String(new Date().getFullYear() - 2), min: 1900, max: 2200 });
+  const model = el("select", { id: "model" }, models.items.map((m) => el("option", { value: m, selected: m === (params.get("model") || "hangzhou"), text: m })));
+  const thisYear = new Date().getFullYear();
+  const year = el("input", { type: "number", id: "year", value: params.get("year") || String(thisYear - 2), min: 1900, max: 2200 });
+  const from = el("input", { type: "number", id: "from", value: params.get("from") || String(Number(year.value) - 2), min: 1900, max: 2200 });
   const kpiBox = el("div", { id: "kpis" });
+  const summaryBox = el("div", { id: "summary" });
   const findingBox = el("div", { id: "findings" });
-  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), source: el("select", { id: "source" }) };
-  let all = [];
+  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), model: el("select", { id: "finding-model" }), source: el("select", { id: "source" }) };
+  let all = [], withheld = 0, everything = false;
   const choices = (select, values, chosen) => select.replaceChildren(el("option", { value: "", text: "all" }), ...values.map((v) => el("option", { value: v, selected: v === chosen, text: v })));
+  const state = () => ({ model: model.value, year: year.value, from: from.value !== String(Number(year.value) - 2) ? from.value : null });
   const showFindings = () => {
     const wanted = Object.fromEntries(Object.entries(filters).map(([k, s]) => [k, s.value]));
     const rows = all.filter((f) => Object.entries(wanted).every(([k, v]) => !v || f[k] === v));
-    setUrl({ model: model.value, year: year.value, ...wanted }, false);
-    findingBox.replaceChildren(el("p", { class: "summary", text: `${rows.length} of ${all.length} findings` }), findingsTable(rows));
+    setUrl({ ...state(), ...Object.fromEntries(Object.entries(wanted).map(([k, v]) => ["f." + k, v])) }, false);
+    const shown = everything ? rows : rows.slice(0, SHOWN);
+    findingBox.replaceChildren(el("p", { class: "summary", text: `${rows.length} of ${all.length} findings` }), findingsTable(shown));
+    if (shown.length < rows.length) findingBox.append(el("button", { id: "show-all", text: `show all ${rows.length}`, onclick: () => { everything = true; showFindings(); } }));
+    if (withheld) findingBox.append(el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }));
   };
-  const load = async () => {
+  const summarise = () => {
+    // Findings by kind and severity: a click on a count filters the list to it.
+    const counts = {};
+    for (const f of all) { counts[f.kind] = counts[f.kind] || { kind: f.kind, high: 0, medium: 0, low: 0, total: 0 }; counts[f.kind][f.severity]++; counts[f.kind].total++; }
+    const pick = (kind, severity) => (v) => (v ? el("a", { href: "#findings", text: String(v), onclick: () => { filters.kind.value = kind; filters.severity.value = severity || ""; showFindings(); } }) : "");
+    summaryBox.replaceChildren(table(Object.values(counts), ["kind", "high", "medium", "low", "total"], {
+      high: (v, r) => pick(r.kind, "high")(v), medium: (v, r) => pick(r.kind, "medium")(v), low: (v, r) => pick(r.kind, "low")(v), total: (v, r) => pick(r.kind, "")(v),
+    }));
+  };
+  const loadKpis = async () => {
+    // The KPIs of each year from `from` to `year`, each against its target. The models have no
+    // districts, so there is no district breakdown to show.
     kpiBox.replaceChildren(el("p", { class: "loading", text: "…" }));
-    findingBox.replaceChildren(el("p", { class: "loading", text: "…" }));
-    const m = encodeURIComponent(model.value);
+    const years = [];
+    for (let y = Math.min(Number(from.value), Number(year.value)); y <= Number(year.value); y++) years.push(y);
     try {
-      const kpis = await api(`/kpis?year=${encodeURIComponent(year.value)}&model=${m}`);
-      kpiBox.replaceChildren(table(kpis.items, ["code", "year", "value", "comparator", "target", "met", "base", "definition", "source"], {
-        met: (v) => el("span", { class: v === true ? "met" : v === false ? "missed" : "muted", text: v === true ? "达标 met" : v === false ? "未达标 missed" : "no data" }),
-        source: (_, k) => citation(k),
+      const answers = await Promise.all(years.map((y) => api(`/kpis?year=${y}&model=${encodeURIComponent(model.value)}`)));
+      const rows = {};
+      answers.forEach((answer, i) => answer.items.forEach((k) => {
+        rows[k.code] = rows[k.code] || { code: k.code, target: "", definition: k.definition, source: k };
+        // The target of the latest year that has one (a target may start in a later year).
+        if (k.target !== null && k.target !== undefined) Object.assign(rows[k.code], { target: `${k.comparator || ""} ${k.target}`, source: k });
+        rows[k.code][String(years[i])] = k;
       }));
+      const verdict = (k) => (!k ? "" : el("span", { class: k.met === true ? "met" : k.met === false ? "missed" : "muted", title: `base ${k.base}`,
+        text: k.value === null ? "no data" : `${k.value}${k.met === true ? " 达标 met" : k.met === false ? " 未达标 missed" : ""}` }));
+      kpiBox.replaceChildren(table(Object.values(rows), ["code", "target", ...years.map(String), "definition", "source"],
+        { ...Object.fromEntries(years.map((y) => [String(y), verdict])), source: (k) => citation(k) }));
     } catch (error) { kpiBox.replaceChildren(failure(error)); }
+  };
+  const loadFindings = async () => {
+    findingBox.replaceChildren(el("p", { class: "loading", text: "…" }));
     try {
+      const m = encodeURIComponent(model.value);
       const [gaps, islands] = await Promise.all([api(`/gaps?limit=1000&model=${m}`), api(`/islands?limit=1000&model=${m}`)]);
-      all = [...gaps.items.map((f) => ({ ...f, source: "gaps" })), ...islands.items.map((f) => ({ ...f, source: "islands" }))];
-      choices(filters.kind, [...new Set(all.map((f) => f.kind))].sort(), params.get("kind"));
-      choices(filters.severity, ["high", "medium", "low"], params.get("severity"));
-      choices(filters.source, ["gaps", "islands"], params.get("source"));
-      const withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
+      all = [...gaps.items.map((f) => ({ ...f, source: "gaps", model: (f.facts && f.facts.model) || model.value })),
+        ...islands.items.map((f) => ({ ...f, source: "islands", model: (f.facts && f.facts.model) || model.value }))];
+      withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
+      choices(filters.kind, [...new Set(all.map((f) => f.kind))].sort(), params.get("f.kind"));
+      choices(filters.severity, ["high", "medium", "low"], params.get("f.severity"));
+      choices(filters.model, [...new Set(all.map((f) => f.model))].sort(), params.get("f.model"));
+      choices(filters.source, ["gaps", "islands"], params.get("f.source"));
+      summarise();
       showFindings();
-      if (withheld) findingBox.append(el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }));
     } catch (error) { findingBox.replaceChildren(failure(error)); }
   };
-  for (const s of Object.values(filters)) s.addEventListener("change", showFindings);
-  model.addEventListener("change", () => { setUrl({ model: model.value, year: year.value }); load(); });
-  year.addEventListener("change", () => { setUrl({ model: model.value, year: year.value }); load(); });
+  for (const s of Object.values(filters)) s.addEventListener("change", () => { everything = false; showFindings(); });
+  for (const input of [model, year, from]) input.addEventListener("change", () => { setUrl(state()); loadKpis(); if (input === model) loadFindings(); });
   main.replaceChildren(title("看板 Dashboards"),
-    el("div", { class: "filters" }, el("label", {}, "model ", model), el("label", {}, "year ", year)),
-    section("指标 KPIs against their targets", kpiBox),
+    el("div", { class: "filters" }, el("label", {}, "model ", model), el("label", {}, "years ", from), el("label", {}, "to ", year)),
+    section("指标 KPIs against their targets, by year", kpiBox),
+    section("发现 Findings by kind and severity", summaryBox),
     section("发现 Findings", el("div", { class: "filters" }, Object.entries(filters).map(([k, s]) => el("label", {}, k + " ", s))), findingBox));
-  await load();
+  await Promise.all([loadKpis(), loadFindings()]);
 };
 
 // -- diagrams ---------------------------------------------------------------------------------
