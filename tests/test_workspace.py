@@ -111,8 +111,11 @@ def test_every_page_loads_with_no_failed_request_or_console_error(server: Server
                                                                    shots: Path) -> None:
     pages = {
         "search": ("/?q=民政", "document.querySelector('#results table')"),
-        "entity": ("/entity/hangzhou.civil_affairs", "document.querySelector('svg.graph .node')"),
-        "case": (f"/case/{server.case_id}", "document.querySelector('.rule-clause .cite')"),
+        # The findings fill in last: the screenshot waits for them.
+        "entity": ("/entity/hangzhou.civil_affairs", "document.querySelector('svg.graph .node') "
+                   "&& !document.querySelector('.loading')"),
+        "case": (f"/case/{server.case_id}", "document.querySelector('.rule-clause .cite') "
+                 "&& !document.querySelector('.loading')"),
         "console": ("/console?q=funding_flows&p.model=hangzhou&run=1",
                     "document.getElementById('row-count')"),
         "dashboards": ("/dashboards?model=hangzhou&year=2024",

@@ -11,6 +11,15 @@ const GRAPH_COLOURS = {
 };
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+function shortName(n) {
+  const name = String(n.name || n.id);
+  return name.length > 12 ? name.slice(0, 11) + "…" : name;
+}
+
+function boxWidth(n) {
+  return Math.max(60, shortName(n).length * 13 + 12);
+}
+
 class Graph {
   // container: an element; options.onSelect(node) when a node is clicked.
   constructor(container, options = {}) {
@@ -64,7 +73,7 @@ class Graph {
     this.height = Math.max(this.baseHeight, 160 + nodes.length * 14);
     this.svg.setAttribute("viewBox", `0 0 ${this.width} ${this.height}`);
     const cx = this.width / 2, cy = this.height / 2;
-    const k = Math.sqrt((this.width * this.height) / Math.max(nodes.length, 1)) * 0.5;
+    const k = Math.sqrt((this.width * this.height) / Math.max(nodes.length, 1)) * 0.8;
     for (let step = 0; step < 300; step++) {
       const heat = 20 * (1 - step / 300) + 0.5;
       const move = new Map(nodes.map((n) => [n.id, { x: 0, y: 0 }]));
@@ -89,11 +98,35 @@ class Graph {
       for (const n of nodes) {
         const m = move.get(n.id);
         // A pull towards the centre keeps loose nodes off the edges.
-        m.x -= (n.x - cx) * 0.4; m.y -= (n.y - cy) * 0.4;
+        m.x -= (n.x - cx) * 0.05; m.y -= (n.y - cy) * 0.05;
         const d = Math.sqrt(m.x * m.x + m.y * m.y) || 1;
         n.x = Math.min(this.width - 70, Math.max(70, n.x + (m.x / d) * Math.min(d, heat)));
         n.y = Math.min(this.height - 20, Math.max(20, n.y + (m.y / d) * Math.min(d, heat)));
       }
+    }
+    this.separate(nodes);
+  }
+
+  // Boxes are wider than points: push overlapping boxes apart along their smaller overlap.
+  separate(nodes) {
+    for (let pass = 0; pass < 40; pass++) {
+      let moved = false;
+      for (let i = 0; i < nodes.length; i++) {
+        for (let j = i + 1; j < nodes.length; j++) {
+          const a = nodes[i], b = nodes[j];
+          const ox = (boxWidth(a) + boxWidth(b)) / 2 + 6 - Math.abs(a.x - b.x);
+          const oy = 32 - Math.abs(a.y - b.y);
+          if (ox <= 0 || oy <= 0) continue;
+          moved = true;
+          if (ox < oy * 3) { const s = (a.x < b.x ? -1 : 1) * ox / 2; a.x += s; b.x -= s; }
+          else { const s = (a.y < b.y ? -1 : 1) * oy / 2; a.y += s; b.y -= s; }
+        }
+      }
+      for (const n of nodes) {
+        n.x = Math.min(this.width - boxWidth(n) / 2, Math.max(boxWidth(n) / 2, n.x));
+        n.y = Math.min(this.height - 16, Math.max(16, n.y));
+      }
+      if (!moved) break;
     }
   }
 
@@ -115,21 +148,22 @@ class Graph {
       title.textContent = e.type;
       line.append(title);
       this.svg.append(line);
+      if (edges.length > 24) continue; // many labels would hide the boxes; the title still tells
       const text = document.createElementNS(SVG_NS, "text");
       text.setAttribute("x", (a.x + b.x) / 2); text.setAttribute("y", (a.y + b.y) / 2);
       text.setAttribute("class", "edge-label");
       text.textContent = e.type;
       this.svg.append(text);
     }
-    for (const n of nodes) {
+    for (const n of [...nodes].sort((a, b) => Number(!!a.focus) - Number(!!b.focus))) {
       const g = document.createElementNS(SVG_NS, "g");
       g.setAttribute("class", "node" + (n.focus ? " focus" : ""));
       g.setAttribute("data-id", n.id);
       g.setAttribute("transform", `translate(${n.x},${n.y})`);
       const name = String(n.name || n.id);
-      const shown = name.length > 14 ? name.slice(0, 13) + "…" : name;
+      const shown = shortName(n);
       const rect = document.createElementNS(SVG_NS, "rect");
-      const w = Math.max(60, shown.length * 13 + 12);
+      const w = boxWidth(n);
       rect.setAttribute("x", -w / 2); rect.setAttribute("y", -13);
       rect.setAttribute("width", w); rect.setAttribute("height", 26);
       rect.setAttribute("rx", 5);

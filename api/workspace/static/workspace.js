@@ -252,7 +252,7 @@ PAGES.entity = async () => {
     main.replaceChildren(title(id), failure(error)); return;
   }
   const node = found.node;
-  const { source, locator, quote, assumption, note, ...props } = node;
+  const { source, locator, quote, assumption, note, cite, ...props } = node;
   const relations = found.relations;
   const selected = el("p", { class: "muted", text: "Click a node to expand it; its page opens from here." });
   const graphBox = el("div", { class: "graph-box" });
@@ -272,14 +272,15 @@ PAGES.entity = async () => {
     title(nameOf(node)),
     el("p", { class: "kind", text: `${found.label} · ${id}` }),
     section("属性 Properties", table(Object.entries(props).map(([k, v]) => ({ property: k, value: v })), ["property", "value"]),
-      el("div", { class: "own-citation" }, "来源 Source: ", citation({ source, locator, quote, assumption, note }))),
+      el("div", { class: "own-citation" }, "来源 Source: ", citation({ source, locator, quote, assumption, note, cite }))),
+    section("邻域 Neighbourhood", graphBox, selected),
     section(`关系 Relations (${relations.length})`, table(relations, ["relation", "direction", "other", "facts", "citation"], {
       other: (_, r) => el("a", { href: entityHref(r.id, r.label), text: `${r.name_zh || r.id} (${r.label})` }),
       direction: (v) => (v === "out" ? "→" : "←"),
-      facts: (_, r) => cell(Object.fromEntries(["role", "what_zh", "share", "amount", "year", "data", "mode", "certificate_zh"].filter((k) => r[k] !== undefined).map((k) => [k, r[k]]))),
+      facts: (_, r) => ["role", "what_zh", "share", "amount", "year", "data", "mode", "certificate_zh"]
+        .filter((k) => r[k] !== undefined && r[k] !== null).map((k) => `${k}: ${cell(r[k])}`).join("; "),
       citation: (c) => citation(c),
     })),
-    section("邻域 Neighbourhood", graphBox, selected),
     await findingsSection([id], null));
   graph.add([{ id, label: found.label, name: node.name_zh || node.name_en, focus: true }], []);
   neighbourhood(graph, id, relations);
