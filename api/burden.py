@@ -20,8 +20,7 @@ router = APIRouter(tags=["cases"])
 BURDEN = """
 MATCH (c:Case {id: $id})
 OPTIONAL MATCH (p:Person)-[:HAS_CASE]->(c)
-OPTIONAL MATCH (p)-[:HAS_BURDEN]->(b:Burden)
-WITH c, p, b WHERE b IS NULL OR b.year = c.year
+OPTIONAL MATCH (p)-[:HAS_BURDEN]->(b:Burden) WHERE b.year = c.year
 RETURN c.year AS year, p.id AS person_id, b {.*} AS burden
 """
 
