@@ -60,7 +60,7 @@ def export(export_format: str, output: Path, model: str | None, dataset: str | N
         staging = output.with_name(f".{output.name}.partial-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            out = writer(export_format, staging, reading.property_types(store, selection))
+            out = writer(export_format, staging, reading.property_types())
             try:
                 for element in reading.nodes_and_relationships(store, selection):
                     out.add(element)

@@ -22,17 +22,16 @@ What is read:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from medgraph.graph.schema import Schema, load_schema
 from medgraph.graph.store import Store
+from medgraph.loaders import datasets
 
-PAGE = 20_000
-TYPES = ("string", "integer", "number", "boolean", "date", "string_list", "integer_list")
-PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CHUNK = 5_000
+DATASET_LABELS = (*datasets.LABELS, "Dataset")  # what a dataset selection reads itself
 COMMON = "common"  # the tag of data/common, loaded with every model
 
 
@@ -76,106 +75,66 @@ def labels(schema: Schema | None = None) -> list[str]:
 
 
 def nodes_and_relationships(store: Store, selection: Selection = Selection(), *,
-                            page: int = PAGE) -> Iterator[Element]:
-    """Every selected node, each page of nodes followed by the relationships leaving them.
+                            chunk: int = CHUNK) -> Iterator[Element]:
+    """Every selected node, each chunk of nodes followed by the relationships leaving them.
 
-    A relationship is read with its start node; with a dataset selected, the nodes its
-    relationships end at outside the dataset (schemes, categories) follow at the end.
+    A label's ids are read first (one small read), then its nodes and their relationships
+    `chunk` ids at a time by the id index. Neither one read of a whole label nor pages
+    ordered by id would do: the embedded store stops every read at its cap, and sorts the
+    whole label for every page. With a dataset selected, the nodes its relationships end at
+    outside the dataset (schemes, categories) follow at the end.
     """
-    seen: set[tuple[str, str]] = set()
-    ends: set[tuple[str, str]] = set()
     params = selection.params()
-    for label in labels():
-        after = ""
-        while True:
-            rows = store.read(
-                f"MATCH (n:{label}) WHERE n.id > $after{selection.where('n')} "
-                "RETURN properties(n) AS p ORDER BY n.id LIMIT $page",
-                {**params, "after": after, "page": page})
-            if not rows:
-                break
-            ids = [row["p"]["id"] for row in rows]
-            for row in rows:
-                seen.add((label, row["p"]["id"]))
-                yield Element(label, row["p"])
-            for rel in _leaving(store, label, ids, selection):
-                if selection.dataset:
-                    ends.add(rel.end)  # type: ignore[arg-type]
-                yield rel
-            after = ids[-1]
-    by_label: dict[str, list[str]] = {}
-    for label, ident in sorted(ends - seen):
-        by_label.setdefault(label, []).append(ident)
-    for label, ids in by_label.items():
-        for start in range(0, len(ids), page):
-            for row in store.read(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
-                                  "RETURN properties(n) AS p", {"ids": ids[start:start + page]}):
-                yield Element(label, row["p"])
-
-
-def _leaving(store: Store, label: str, ids: list[str], selection: Selection
-             ) -> Iterator[Element]:
+    # Model data: the relationship carries the tag. Case data: its start node does.
     where = selection.where("r") if selection.model else ""
-    for row in store.read(
-            f"UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[r]->(b) WHERE true{where} "
-            "RETURN i AS start, type(r) AS type, labels(b)[0] AS end_label, b.id AS end, "
-            "properties(r) AS p", {**selection.params(), "ids": ids}):
-        yield Element(row["type"], row["p"], (label, row["start"]), (row["end_label"], row["end"]))
+    ends: set[tuple[str, str]] = set()
+    for label in labels():
+        ids = [row["id"] for row in store.stream(
+            f"MATCH (n:{label}) WHERE true{selection.where('n')} RETURN n.id AS id", params)]
+        for start in range(0, len(ids), chunk):
+            part = {**params, "ids": ids[start:start + chunk]}
+            for row in store.read(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) "
+                                  "RETURN properties(n) AS p", part):
+                yield Element(label, row["p"])
+            for row in store.read(
+                    f"UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[r]->(b) WHERE true{where} "
+                    "RETURN i AS start, type(r) AS type, labels(b)[0] AS end_label, "
+                    "b.id AS end, properties(r) AS p", part):
+                end = (row["end_label"], row["end"])
+                if selection.dataset and end[0] not in DATASET_LABELS:
+                    ends.add(end)  # a scheme or a category: model data, not the dataset's
+                yield Element(row["type"], row["p"], (label, row["start"]), end)
+    for label, ident in sorted(ends):
+        for row in store.read(f"MATCH (n:{label} {{id: $id}}) RETURN properties(n) AS p",
+                              {"id": ident}):
+            yield Element(label, row["p"])
 
 
-def property_types(store: Store, selection: Selection = Selection()) -> dict[str, dict[str, str]]:
-    """For each label and relationship type present, its property names and their types.
+# Properties every node and relationship carries beside the schema's: its id and the tag of
+# the model (or `cases`) that wrote it; a relationship the loader keys by more than its ends
+# carries the `key` its id was made from.
+NODE_EXTRAS = {"id": "string", "model": "string"}
+RELATIONSHIP_EXTRAS = {**NODE_EXTRAS, "key": "string"}
 
-    Types are the schema's (string, integer, number, boolean, date, string_list); a property
-    the schema does not declare (`id`, `model`, `dataset`) takes the type of its values.
+
+def property_types(schema: Schema | None = None) -> dict[str, dict[str, str]]:
+    """For each label and relationship type, the properties it may carry and their types.
+
+    The schema is the contract: graph/schema.yaml's types (string, integer, number,
+    boolean, date, integer_list), provenance and the extras above. An export meets a
+    property outside it only if someone wrote one by hand, and then refuses (ExportError)
+    rather than drop it.
+
+    >>> property_types()["BenefitRule"]["rate"], property_types()["SETTLED_BY"]["amount"]
+    ('number', 'number')
     """
-    schema = load_schema()
-    found: dict[str, dict[str, str]] = {}
-    params = selection.params()
-    for label in labels(schema):
-        declared = _declared(schema.label_properties(label))
-        rows = store.read(f"MATCH (n:{label}) WHERE true{selection.where('n')} "
-                          "UNWIND keys(n) AS k RETURN DISTINCT k", params)
-        if rows:
-            found[label] = {r["k"]: declared.get(r["k"]) or _sampled(store, label, r["k"])
-                            for r in rows}
-    rows = store.read("MATCH ()-[r]->() UNWIND keys(r) AS k "
-                      "RETURN DISTINCT type(r) AS t, k")
-    for row in rows:
-        spec = schema.relationships.get(row["t"])
-        declared = _declared(schema.relationship_properties(row["t"]) if spec else {})
-        found.setdefault(row["t"], {})[row["k"]] = (
-            declared.get(row["k"]) or _sampled(store, row["t"], row["k"], relationship=True))
-    return found
-
-
-def _sampled(store: Store, name: str, key: str, *, relationship: bool = False) -> str:
-    if not PROPERTY.match(key):  # interpolated below: only plain names are asked about
-        return "string"
-    pattern = f"()-[x:{name}]->()" if relationship else f"(x:{name})"
-    rows = store.read(f"MATCH {pattern} WHERE x.{key} IS NOT NULL RETURN x.{key} AS v LIMIT 1")
-    return kind_of(rows[0]["v"]) if rows else "string"
+    schema = schema or load_schema()
+    types = {label: {**NODE_EXTRAS, **_declared(schema.label_properties(label))}
+             for label in schema.labels}
+    types.update({name: {**RELATIONSHIP_EXTRAS, **_declared(schema.relationship_properties(
+        name))} for name in schema.relationships})
+    return types
 
 
 def _declared(properties: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """The schema's type of each property, where it is one a value can be checked against."""
-    return {k: v.get("type", "string") for k, v in properties.items()
-            if v.get("type", "string") in TYPES}
-
-
-def kind_of(value: Any) -> str:
-    """The schema type of a value.
-
-    >>> kind_of(True), kind_of(3), kind_of(0.5), kind_of(["a"]), kind_of("x")
-    ('boolean', 'integer', 'number', 'string_list', 'string')
-    """
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "integer_list" if value and all(isinstance(v, int) for v in value) \
-            else "string_list"
-    return "string"
+    return {k: v.get("type", "string") for k, v in properties.items()}

@@ -56,6 +56,13 @@ class Writer:
         self.relationships = 0
 
     def add(self, element: Element) -> None:
+        known = self.types.get(element.type, {})
+        for key in element.props:
+            if key not in known:
+                raise ExportError(
+                    f"{element.type} {element.id}: property {key!r} is not in "
+                    "graph/schema.yaml, and an export writes only what the schema declares "
+                    "(remove the property, or declare it)")
         if element.start is None:
             self.nodes += 1
             self.node(element)
@@ -149,10 +156,6 @@ def import_command(folder: Path) -> list[str]:
 
 
 def _csv_row(props: dict[str, Any], columns: list[str], element: Element) -> str:
-    for key in props:
-        if key not in columns:
-            raise ExportError(f"{element.type} {element.id}: property {key!r} was not found "
-                              "when the headers were read; export again")
     return ",".join(_csv_cell(props.get(k), element) for k in columns)
 
 
