@@ -1,0 +1,217 @@
+"""`medgraph whatif`: the same cases settled under the baseline and under reforms."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from medgraph.output import FORMATS, render, to_csv, to_json
+
+CSV_COLUMNS = ["section", "item", "scenario", "value", "change", "target", "met"]
+
+
+def _names(doc: dict[str, Any]) -> list[str]:
+    return [s["name"] for s in doc["scenarios"]]
+
+
+def _side_by_side(doc: dict[str, Any], items: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of item, baseline, then each reform and its change; `items` pairs a label with a
+    function of a scenario giving the value."""
+    rows = []
+    for label, get in items:
+        row: dict[str, Any] = {"": label}
+        base = get(doc["scenarios"][0])
+        for k, s in enumerate(doc["scenarios"]):
+            value = get(s)
+            row[s["name"]] = value
+            if k:
+                row[f"change ({s['name']})"] = None if value is None or base is None \
+                    else round(value - base, 4)
+        rows.append(row)
+    return rows
+
+
+def tables(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The comparison as titled tables for people."""
+    first = doc["scenarios"][0]
+    out: list[tuple[str, list[dict[str, Any]]]] = []
+    schemes = first["order"] + [c for c in first["cost"] if c not in first["order"]]
+    costs = [(scheme, lambda s, c=scheme: s["cost"][c]) for scheme in schemes
+             if any(s["cost"][scheme] for s in doc["scenarios"])]
+    costs += [("all schemes", lambda s: s["paid"]), ("out of pocket", lambda s: s["out_of_pocket"])]
+    out.append(("Cost by scheme (yuan)", _side_by_side(doc, costs)))
+    payers = [(row["name"] or row["fund"],
+               lambda s, f=row["fund"]: next(r["yuan"] for r in s["by_payer"] if r["fund"] == f))
+              for row in first["by_payer"]]
+    out.append(("Cost by payer (the fund paying each scheme; yuan)", _side_by_side(doc, payers)))
+    financing = []
+    for k, row in enumerate(first["financing"]):
+        line: dict[str, Any] = {"fund": row["fund"], "financier": row["financier"],
+                                "level": row["level"], "share": row["share"]}
+        for s in doc["scenarios"]:
+            line[s["name"]] = s["financing"][k]["yuan"]
+        financing.append(line)
+    out.append(("Financing of each fund (yuan where the model gives the share; empty: the "
+                "documents give no share)", financing))
+    kpis = []
+    for k, row in enumerate(first["kpis"]):
+        line = {"indicator": row["code"],
+                "target": f"{row['comparator']} {row['target']}" if row["target"] is not None
+                else None}
+        for s in doc["scenarios"]:
+            got = s["kpis"][k]
+            line[s["name"]] = got["value"]
+            line[f"met ({s['name']})"] = {True: "yes", False: "no"}.get(got["met"])
+        kpis.append(line)
+    out.append((f"Indicators of 002 一 for recipients, targets in force in {doc['target_year']}",
+                kpis))
+    warning = [("persons at or above the line", lambda s: s["warning_line"]["persons"]),
+               ("households at or above the line", lambda s: s["warning_line"]["households"]),
+               ("of them with no assistance category",
+                lambda s: s["warning_line"]["households_without_category"])]
+    out.append((f"Warning line ({first['warning_line']['line']:,.0f} yuan a year out of "
+                "pocket; person-years and household-years)", _side_by_side(doc, warning)))
+    for s in doc["scenarios"][1:]:
+        change = s["change"]
+        crossings = [{"crossing": k.replace("_", " "), "count": v}
+                     for k, v in change["crossings"].items()]
+        out.append((f"{s['name']}: warning-line crossings", crossings))
+        rows = [{"category": r["category"], **dict(zip(change["bands"], r["persons"],
+                                                       strict=True))}
+                for r in change["by_category"]]
+        out.append((f"{s['name']}: persons by change of out-of-pocket cost (yuan), by "
+                    f"category; {change['winners']:,} pay less, {change['losers']:,} more",
+                    rows))
+    if doc.get("goal"):
+        g = doc["goal"]
+        if g["value"] is None:
+            text = (f"cannot be met by {g['rule']}.{g['parameter']} between {g['low']:g} and "
+                    f"{g['high']:g}: at best {g['indicator']} = {g['measured']}")
+        else:
+            text = (f"{g['rule']}.{g['parameter']} = {g['value']:g} gives {g['indicator']} = "
+                    f"{g['measured']:.4f} ({g['comparator']} {g['target']:g})")
+            if g["next_value"] is not None:
+                text += f"; at {g['next_value']:g}: {g['next_measured']:.4f}"
+        out.append((f"Goal: {g['indicator']} {g['comparator']} {g['target']:g} "
+                    f"({g['settlements']} settlements)", [{"result": text}]))
+    return out
+
+
+def long_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comparison as one row per measure and scenario (CSV)."""
+    rows: list[dict[str, Any]] = []
+    for k, s in enumerate(doc["scenarios"]):
+        change = s.get("change", {})
+
+        def add(section: str, item: str, value: Any, delta: Any = None, name: str = s["name"],
+                **more: Any) -> None:
+            rows.append({"section": section, "item": item, "scenario": name,
+                         "value": value, "change": delta, **more})
+
+        for scheme, yuan in s["cost"].items():
+            add("cost", scheme, yuan, change.get("cost", {}).get(scheme))
+        add("cost", "all_schemes", s["paid"], change.get("paid"))
+        add("cost", "out_of_pocket", s["out_of_pocket"], change.get("out_of_pocket"))
+        for j, row in enumerate(s["by_payer"]):
+            base = doc["scenarios"][0]["by_payer"][j]["yuan"]
+            add("payer", row["fund"], row["yuan"], round(row["yuan"] - base, 2) if k else None)
+        for row in s["financing"]:
+            add("financing", f"{row['fund']}<-{row['financier']}", row["yuan"])
+        for row in s["kpis"]:
+            add("kpi", row["code"], row["value"], target=row["target"], met=row["met"])
+        for name, value in s["warning_line"].items():
+            add("warning_line", name, value)
+        for name, value in change.get("crossings", {}).items():
+            add("crossings", name, value)
+        for row in change.get("by_category", []):
+            for band, persons in zip(change["bands"], row["persons"], strict=True):
+                add("persons_by_change", f"{row['category']}|{band}", persons)
+    return rows
+
+
+def show(doc: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(doc)
+    if fmt == "csv":
+        return to_csv(long_rows(doc), CSV_COLUMNS)
+    return "\n\n".join(f"{title}\n{render(rows, 'table')}" for title, rows in tables(doc))
+
+
+@click.command("whatif")
+@click.argument("reforms", nargs=-1, type=click.Path(exists=True, dir_okay=False,
+                                                     path_type=Path))
+@click.option("--city", "city", type=click.Path(exists=True, path_type=Path), required=True,
+              help="the cases: a JSON file or a CSV folder, as for `medgraph settle`")
+@click.option("--model", default="hangzhou", show_default=True,
+              help="the model the reforms change (a name in data/ or a folder)")
+@click.option("--year", type=int, help="settle the cases of this year only [default: all]")
+@click.option("--target-year", type=int,
+              help="compare with the targets in force this year [default: --year, else the "
+                   "latest year of the cases]")
+@click.option("--goal", help='a target to reach, e.g. "comprehensive_coverage_rate>=0.85"')
+@click.option("--free", "free", metavar="RULE_ID.PARAMETER",
+              help="the parameter --goal may change, e.g. "
+                   "hangzhou.rule.ma_rate_marginal_low_income.rate")
+@click.option("--step", type=float, help="the goal-seek's precision [default: 0.001 for a "
+                                         "rate, 1 for an amount]")
+@click.option("--per-case", "per_case", type=click.Path(dir_okay=False, path_type=Path),
+              help="also write each case under each scenario (CSV: paid, out of pocket)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="table for people; json or csv for programs")
+def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int | None,
+                   target_year: int | None, goal: str | None, free: str | None,
+                   step: float | None, per_case: Path | None, fmt: str) -> None:
+    """Settle the cases under the model's rules and under each REFORM (YAML, docs/whatif.md),
+    side by side: cost by scheme, payer and financier, the indicators of 002 against their
+    targets, warning-line crossings, winners and losers.
+
+    \b
+    medgraph whatif data/hangzhou/reforms/marginal_90.yaml --city city --year 2025
+    medgraph whatif --city city --goal "comprehensive_coverage_rate>=0.85" \\
+        --free hangzhou.rule.ma_rate_marginal_low_income.rate
+    """
+    from medgraph import settlement
+    from medgraph.analysis import goalseek, whatif
+    from medgraph.cmd_settle import write_atomically
+
+    if (goal is None) != (free is None):
+        raise click.UsageError("--goal and --free go together")
+    if not reforms and goal is None:
+        raise click.UsageError("give a reform file, or --goal with --free")
+    started = time.perf_counter()
+    runs = whatif.scenarios(model, list(reforms))     # every reform checked before settling
+    inp = settlement.read_input(city)                  # InputError: exit 2, nothing written
+    settlement.check_required(inp, runs[0].rules)
+    for run in runs[1:]:
+        settlement.check_required(inp, run.rules)
+    sought = None
+    if goal is not None and free is not None:
+        goalseek.parse_goal(goal)
+        population = whatif.Population(whatif.cases_of_year(inp, year))
+        sought = goalseek.seek(population, runs[0].model, free, goal, step)
+        if sought.value is not None:
+            changed = settlement_model(runs[0].model, sought)
+            runs.append(whatif.Scenario(f"{free} = {sought.value:g}", changed,
+                                        settlement.rules.rules_from_model(changed)))
+    doc = whatif.compare(inp, runs, year=year, target_year=target_year)
+    if sought is not None:
+        doc["goal"] = sought.to_dict()
+    text = show(whatif.public(doc), fmt)
+    if per_case is not None:
+        write_atomically(per_case, to_csv(whatif.per_case_rows(doc)))
+    click.echo(text)
+    took = time.perf_counter() - started
+    click.echo(f"{doc['cases']:,} cases settled under {len(runs)} scenarios (model {model}) "
+               f"in {took:.2f} s", err=True)
+
+
+def settlement_model(model: Any, sought: Any) -> Any:
+    from medgraph.settlement.reforms import set_parameter
+
+    return set_parameter(model, sought.rule, sought.parameter, sought.value, "--free")
+
+
+COMMANDS = [whatif_command]
