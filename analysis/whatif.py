@@ -321,7 +321,7 @@ def summarise(pop: Population, s: Settled, target_year: int) -> dict[str, Any]:
         compare = COMPARATORS.get(t.get("comparator") or "")
         value = m["value"]
         indicators.append({
-            "code": code, "value": None if value is None else round(value, 4), "base": m["base"],
+            "code": code, "value": value, "base": m["base"],
             "target": t.get("target"), "comparator": t.get("comparator"),
             "met": None if value is None or compare is None else compare(value, t["target"]),
             "target_year": target_year, "source": t.get("source"), "locator": t.get("locator"),
