@@ -32,7 +32,7 @@ from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS, HIGH_COST_LINE, WARN
 from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import Model, read_model
 from medgraph.settlement.inputs import SettlementInput, known_categories
-from medgraph.settlement.reforms import Reform, read_reform, reform_rules
+from medgraph.settlement.reforms import Reform, reform_rules, set_parameter
 from medgraph.settlement.rules import SCHEMES, RuleSet, to_fen
 from medgraph.settlement.vectorised import settle_payments
 
@@ -56,20 +56,44 @@ class Scenario:
     reform: Reform | None = None
 
 
-def scenarios(model: str | Path, reform_paths: list[str | Path]) -> list[Scenario]:
-    """The baseline and one scenario per reform file; every reform is read and checked
-    against the model before anything is settled (InputError otherwise)."""
-    base = read_model(model)
-    out = [Scenario("baseline", base, reform_rules(base, None))]
-    for path in reform_paths:
-        reform = read_reform(path)
-        out.append(Scenario(reform.name, base, reform_rules(base, reform), reform))
-    names = [s.name for s in out]
-    for s in out[1:]:
-        if names.count(s.name) > 1:
-            raise InputError(s.reform.file if s.reform else "", f"two scenarios are named "
-                             f"{s.name!r}; give each reform its own name", field="name")
+def scenarios(model: Model, reforms: list[Reform]) -> list[Scenario]:
+    """The baseline and one scenario per reform; every reform is checked against the model
+    before anything is settled (InputError otherwise)."""
+    out = [Scenario("baseline", model, reform_rules(model, None))]
+    for reform in reforms:
+        if reform.name in [s.name for s in out]:
+            raise InputError(reform.file, f"two scenarios are named {reform.name!r}; give "
+                             "each reform its own name", field="name")
+        out.append(Scenario(reform.name, model, reform_rules(model, reform), reform))
     return out
+
+
+def run(model: str | Path, reforms: list[Reform], inp: SettlementInput, *,
+        year: int | None = None, target_year: int | None = None, goal: str | None = None,
+        free: str | None = None, step: float | None = None) -> dict[str, Any]:
+    """`medgraph whatif` and `POST /api/v1/whatif`: the reforms (and the goal-seek's answer,
+    as one more scenario) compared with the baseline on the cases of `inp`."""
+    from medgraph.analysis import goalseek
+    from medgraph.settlement.required import check_required
+
+    if (goal is None) != (free is None):
+        raise InputError("--goal", "goal and free go together", field="goal")
+    base = read_model(model)
+    runs = scenarios(base, reforms)
+    for scenario in runs:
+        check_required(inp, scenario.rules)
+    sought = None
+    if goal is not None and free is not None:
+        goalseek.parse_goal(goal)
+        sought = goalseek.seek(Population(cases_of_year(inp, year)), base, free, goal, step)
+        if sought.value is not None:
+            changed = set_parameter(base, sought.rule, sought.parameter, sought.value, "--free")
+            runs.append(Scenario(f"{free} = {sought.value:g}", changed,
+                                 reform_rules(changed, None)))
+    doc = compare(inp, runs, year=year, target_year=target_year)
+    if sought is not None:
+        doc["goal"] = sought.to_dict()
+    return doc
 
 
 def cases_of_year(inp: SettlementInput, year: int | None) -> SettlementInput:

@@ -174,44 +174,26 @@ def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int 
         --free hangzhou.rule.ma_rate_marginal_low_income.rate
     """
     from medgraph import settlement
-    from medgraph.analysis import goalseek, whatif
+    from medgraph.analysis import whatif
     from medgraph.cmd_settle import write_atomically
+    from medgraph.settlement.reforms import read_reform
 
     if (goal is None) != (free is None):
         raise click.UsageError("--goal and --free go together")
     if not reforms and goal is None:
         raise click.UsageError("give a reform file, or --goal with --free")
     started = time.perf_counter()
-    runs = whatif.scenarios(model, list(reforms))     # every reform checked before settling
+    read = [read_reform(path) for path in reforms]
     inp = settlement.read_input(city)                  # InputError: exit 2, nothing written
-    settlement.check_required(inp, runs[0].rules)
-    for run in runs[1:]:
-        settlement.check_required(inp, run.rules)
-    sought = None
-    if goal is not None and free is not None:
-        goalseek.parse_goal(goal)
-        population = whatif.Population(whatif.cases_of_year(inp, year))
-        sought = goalseek.seek(population, runs[0].model, free, goal, step)
-        if sought.value is not None:
-            changed = settlement_model(runs[0].model, sought)
-            runs.append(whatif.Scenario(f"{free} = {sought.value:g}", changed,
-                                        settlement.rules.rules_from_model(changed)))
-    doc = whatif.compare(inp, runs, year=year, target_year=target_year)
-    if sought is not None:
-        doc["goal"] = sought.to_dict()
+    doc = whatif.run(model, read, inp, year=year, target_year=target_year, goal=goal,
+                     free=free, step=step)
     text = show(whatif.public(doc), fmt)
     if per_case is not None:
         write_atomically(per_case, to_csv(whatif.per_case_rows(doc)))
     click.echo(text)
     took = time.perf_counter() - started
-    click.echo(f"{doc['cases']:,} cases settled under {len(runs)} scenarios (model {model}) "
-               f"in {took:.2f} s", err=True)
-
-
-def settlement_model(model: Any, sought: Any) -> Any:
-    from medgraph.settlement.reforms import set_parameter
-
-    return set_parameter(model, sought.rule, sought.parameter, sought.value, "--free")
+    click.echo(f"{doc['cases']:,} cases settled under {len(doc['scenarios'])} scenarios "
+               f"(model {model}) in {took:.2f} s", err=True)
 
 
 COMMANDS = [whatif_command]

@@ -26,7 +26,7 @@ from medgraph import settlement
 from medgraph.analysis import goalseek, whatif
 from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import data_dir, read_model
-from medgraph.settlement.reforms import parse_reform, reform_rules
+from medgraph.settlement.reforms import parse_reform
 
 REFORMS = data_dir() / "hangzhou" / "reforms"
 
@@ -57,12 +57,8 @@ CITY = {
 
 
 def compare(*reforms: str, city: dict[str, Any] = CITY) -> dict[str, Any]:
-    model = read_model("hangzhou")
-    runs = [whatif.Scenario("baseline", model, reform_rules(model, None))]
-    for k, text in enumerate(reforms):
-        reform = parse_reform(text, f"reform{k}.yaml")
-        runs.append(whatif.Scenario(reform.name, model, reform_rules(model, reform),
-                                    reform))
+    runs = whatif.scenarios(read_model("hangzhou"), [
+        parse_reform(text, f"reform{k}.yaml") for k, text in enumerate(reforms)])
     inp = settlement.parse_input(city, source="test")
     return whatif.public(whatif.compare(inp, runs))
 
