@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS, HIGH_COST_LINE, WARNING_LINE
+from medgraph.loaders.districts import districts
 from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import Model, read_model
 from medgraph.settlement.inputs import SettlementInput, known_categories
@@ -137,6 +138,15 @@ class Population:
         self.household_of_person_year[self.person_year] = self.household_year
         self.categories = known_categories()
         self._held = self._pairs()
+        # districts: the model's list first (its order), then any other code the input gives
+        given = inp.district or [None] * len(inp.person_ids)
+        known = [d.code for d in districts("hangzhou")]
+        others = sorted({d for d in given if d and d not in known})
+        present = {d for d in given if d}
+        self.districts = [d for d in known if d in present] + others
+        index = {d: k for k, d in enumerate(self.districts)}
+        self.person_district = np.array([index.get(d, -1) if d else -1 for d in given],
+                                        dtype=np.int64)
 
     def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(case, category index) of every certificate valid on the date of a case."""
@@ -364,6 +374,7 @@ def summarise(pop: Population, s: Settled, target_year: int) -> dict[str, Any]:
         "warning_line": {"line": s.warning_line, "persons": int(person_above.sum()),
                          "households": int(household_above.sum()),
                          "households_without_category": _cliff(pop, s, household_above)},
+        "by_district": by_district(pop, s),
     }
 
 
@@ -375,6 +386,39 @@ def bands(change: np.ndarray) -> np.ndarray:
     """
     return np.select([change <= -10_000, change <= -1_000, change < 0, change == 0,
                       change < 1_000, change < 10_000], [0, 1, 2, 3, 4, 5], 6)
+
+
+def by_district(pop: Population, s: Settled) -> list[dict[str, Any]]:
+    """Per district (of the person): cost, out of pocket, the recipients' coverage and burden
+    rates, persons at or above the warning line. [] when the input gives no districts."""
+    if not pop.districts:
+        return []
+    n = len(pop.districts)
+    of_case = pop.person_district[pop.inp.case_person]
+    rows = of_case >= 0
+    where = of_case[rows]
+
+    def per(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        keep = rows if mask is None else rows & mask
+        return np.bincount(of_case[keep], values[keep], minlength=n)
+
+    total = per(pop.inp.total_fen)
+    paid = per(s.total_paid)
+    rec_total = per(pop.inp.total_fen, s.recipient)
+    rec_paid = per(s.total_paid, s.recipient)
+    above = np.bincount(pop.person_year, s.out_of_pocket) >= to_fen(s.warning_line)
+    year_district = np.full(len(above), -1, dtype=np.int64)
+    year_district[pop.person_year] = of_case
+    above_by = np.bincount(year_district[above & (year_district >= 0)], minlength=n)
+    persons = np.bincount(pop.person_district[np.unique(pop.inp.case_person[rows])],
+                          minlength=n) if where.size else np.zeros(n, dtype=np.int64)
+    return [{"district": code, "persons_with_care": int(persons[k]),
+             "total_cost": _yuan(total[k]), "paid": _yuan(paid[k]),
+             "out_of_pocket": _yuan(total[k] - paid[k]),
+             "comprehensive_coverage_rate": rec_paid[k] / rec_total[k] if rec_total[k] else None,
+             "personal_burden_rate": 1 - rec_paid[k] / rec_total[k] if rec_total[k] else None,
+             "persons_at_or_above_line": int(above_by[k])}
+            for k, code in enumerate(pop.districts)]
 
 
 def differences(pop: Population, base: Settled, reform: Settled,
@@ -392,6 +436,13 @@ def differences(pop: Population, base: Settled, reform: Settled,
         if k >= 0:
             by_category.setdefault(category, [0] * len(BANDS))[k] += 1
     order = {c: i for i, c in enumerate(list(known_categories()) + [NO_CATEGORY])}
+    districts_of = []
+    for k, code in enumerate(pop.districts):
+        mine = has_case & (pop.person_district == k)
+        districts_of.append({"district": code, "persons": np.bincount(
+            band[mine], minlength=len(BANDS)).tolist(),
+            "winners": int((mine & (change < 0)).sum()), "losers": int((mine & (change > 0)).sum()),
+            "out_of_pocket": round(float(change[mine].sum()), 2)})
     return {
         "cost": {scheme: _yuan(reform.paid[scheme].sum() - base.paid[scheme].sum())
                  for scheme in SCHEMES},
@@ -408,6 +459,7 @@ def differences(pop: Population, base: Settled, reform: Settled,
         "bands": list(BANDS),
         "by_category": [{"category": c, "persons": counts}
                         for c, counts in sorted(by_category.items(), key=lambda i: order[i[0]])],
+        "by_district": districts_of,
     }
 
 

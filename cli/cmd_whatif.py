@@ -34,8 +34,29 @@ def _side_by_side(doc: dict[str, Any], items: list[tuple[str, Any]]) -> list[dic
     return rows
 
 
-def tables(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The comparison as titled tables for people."""
+def district_tables(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Per district: cost, the recipients' coverage, the warning line; each reform's change
+    and its winners and losers."""
+    first = doc["scenarios"][0]
+    if not first["by_district"]:
+        return [("By district", [{"note": "the input gives no district (persons' `district`)"}])]
+    rows = []
+    for k, base in enumerate(first["by_district"]):
+        row: dict[str, Any] = {"district": base["district"], "persons": base["persons_with_care"],
+                               "paid": base["paid"],
+                               "coverage": base["comprehensive_coverage_rate"],
+                               "at/above line": base["persons_at_or_above_line"]}
+        for s in doc["scenarios"][1:]:
+            mine, change = s["by_district"][k], s["change"]["by_district"][k]
+            row[f"paid change ({s['name']})"] = round(mine["paid"] - base["paid"], 2)
+            row[f"coverage ({s['name']})"] = mine["comprehensive_coverage_rate"]
+            row[f"pay less / more ({s['name']})"] = f"{change['winners']} / {change['losers']}"
+        rows.append(row)
+    return [("By district (baseline, and each reform)", rows)]
+
+
+def tables(doc: dict[str, Any], by: str | None = None) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The comparison as titled tables for people (with the district tables when by)."""
     first = doc["scenarios"][0]
     out: list[tuple[str, list[dict[str, Any]]]] = []
     schemes = first["order"] + [c for c in first["cost"] if c not in first["order"]]
@@ -97,6 +118,8 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
                 text += f"; at {g['next_value']:g}: {g['next_measured']:.4f}"
         out.append((f"Goal: {g['indicator']} {g['comparator']} {g['target']:g} "
                     f"({g['settlements']} settlements)", [{"result": text}]))
+    if by == "district":
+        out += district_tables(doc)
     return out
 
 
@@ -129,15 +152,22 @@ def long_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         for row in change.get("by_category", []):
             for band, persons in zip(change["bands"], row["persons"], strict=True):
                 add("persons_by_change", f"{row['category']}|{band}", persons)
+        for row in s["by_district"]:
+            for name in ("paid", "out_of_pocket", "comprehensive_coverage_rate",
+                         "persons_at_or_above_line"):
+                add("district", f"{row['district']}|{name}", row[name])
+        for row in change.get("by_district", []):
+            add("district", f"{row['district']}|winners", row["winners"])
+            add("district", f"{row['district']}|losers", row["losers"])
     return rows
 
 
-def show(doc: dict[str, Any], fmt: str) -> str:
+def show(doc: dict[str, Any], fmt: str, by: str | None = None) -> str:
     if fmt == "json":
         return to_json(doc)
     if fmt == "csv":
         return to_csv(long_rows(doc), CSV_COLUMNS)
-    return "\n\n".join(f"{title}\n{render(rows, 'table')}" for title, rows in tables(doc))
+    return "\n\n".join(f"{title}\n{render(rows, 'table')}" for title, rows in tables(doc, by))
 
 
 @click.command("whatif")
@@ -159,11 +189,15 @@ def show(doc: dict[str, Any], fmt: str) -> str:
                                          "rate, 1 for an amount]")
 @click.option("--per-case", "per_case", type=click.Path(dir_okay=False, path_type=Path),
               help="also write each case under each scenario (CSV: paid, out of pocket)")
+@click.option("--by", type=click.Choice(["district"]),
+              help="also break the results down by the persons' district (the table; json and "
+                   "csv always hold by_district)")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table for people; json or csv for programs")
 def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int | None,
                    target_year: int | None, goal: str | None, free: str | None,
-                   step: float | None, per_case: Path | None, fmt: str) -> None:
+                   step: float | None, per_case: Path | None, by: str | None,
+                   fmt: str) -> None:
     """Settle the cases under the model's rules and under each REFORM (YAML, docs/whatif.md),
     side by side: cost by scheme, payer and financier, the indicators of 002 against their
     targets, warning-line crossings, winners and losers.
@@ -187,7 +221,7 @@ def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int 
     inp = settlement.read_input(city)                  # InputError: exit 2, nothing written
     doc = whatif.run(model, read, inp, year=year, target_year=target_year, goal=goal,
                      free=free, step=step)
-    text = show(whatif.public(doc), fmt)
+    text = show(whatif.public(doc), fmt, by)
     if per_case is not None:
         write_atomically(per_case, to_csv(whatif.per_case_rows(doc)))
     click.echo(text)
