@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from medgraph.analysis import whatif
 from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS
 from medgraph.loaders.errors import InputError
@@ -88,6 +90,12 @@ def seek(pop: whatif.Population, model: Model, free: str, goal: str,
     rule, name, current = parameter_of(model, free)
     low, high, step = bounds(model, rule, name, current, step)
     integer = _parameters()[name].get("type") == "integer"
+    # The indicators read recipients' cases only, and what a person is paid depends on that
+    # person's cases only (caps run per person and year): so the persons with a recipient
+    # case settle exactly as in the whole city, and they are all that is settled again.
+    # (A parameter cannot change who is a recipient: that is which categories have rules.)
+    recipient = pop.holding(rules_from_model(model).ma_categories)
+    pop = whatif.Population(pop.inp.subset(np.unique(pop.inp.case_person[recipient])))
     points = int(math.floor((high - low) / step + 1e-9))
     met = COMPARATORS[comparator]
     count = 0
