@@ -45,6 +45,8 @@ BANDS = ("falls 10,000 or more", "falls 1,000-10,000", "falls under 1,000", "unc
 LEVELS = {"national": "central", "province": "provincial", "city": "municipal",
           "district": "county", "county": "county", "township": "county", "village": "county"}
 NO_CATEGORY = "none"
+# Bands of a person's yearly out of pocket (yuan, lower bounds) for the burden distribution.
+BURDEN_EDGES = (0, 1_000, 5_000, 10_000, 20_000, 50_000)
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,7 @@ def summarise(pop: Population, s: Settled, target_year: int) -> dict[str, Any]:
                          "households": int(household_above.sum()),
                          "households_without_category": _cliff(pop, s, household_above)},
         "by_district": by_district(pop, s),
+        "burden": burden_distribution(pop, s),
     }
 
 
@@ -386,6 +389,20 @@ def bands(change: np.ndarray) -> np.ndarray:
     """
     return np.select([change <= -10_000, change <= -1_000, change < 0, change == 0,
                       change < 1_000, change < 10_000], [0, 1, 2, 3, 4, 5], 6)
+
+
+def burden_distribution(pop: Population, s: Settled) -> list[dict[str, Any]]:
+    """Person-years by yearly out of pocket, in the bands of BURDEN_EDGES (the report's
+    before-and-after chart)."""
+    yearly = np.bincount(pop.person_year, s.out_of_pocket) / 100 if len(pop.inp) else \
+        np.zeros(0)
+    band = np.searchsorted(np.array(BURDEN_EDGES[1:]), yearly, side="right")
+    counts = np.bincount(band, minlength=len(BURDEN_EDGES))
+    labels = [f"{low:,}-{high:,}" for low, high in zip(BURDEN_EDGES, BURDEN_EDGES[1:],
+                                                         strict=False)]
+    labels.append(f"{BURDEN_EDGES[-1]:,} or more")
+    return [{"band": label, "person_years": int(n)} for label, n in zip(labels, counts.tolist(),
+                                                                        strict=True)]
 
 
 def by_district(pop: Population, s: Settled) -> list[dict[str, Any]]:

@@ -189,6 +189,9 @@ def show(doc: dict[str, Any], fmt: str, by: str | None = None) -> str:
                                          "rate, 1 for an amount]")
 @click.option("--per-case", "per_case", type=click.Path(dir_okay=False, path_type=Path),
               help="also write each case under each scenario (CSV: paid, out of pocket)")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="also write the charts (cost by payer, indicators against targets, burden "
+                   "before and after, district tile map) as an HTML page")
 @click.option("--by", type=click.Choice(["district"]),
               help="also break the results down by the persons' district (the table; json and "
                    "csv always hold by_district)")
@@ -196,8 +199,8 @@ def show(doc: dict[str, Any], fmt: str, by: str | None = None) -> str:
               show_default=True, help="table for people; json or csv for programs")
 def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int | None,
                    target_year: int | None, goal: str | None, free: str | None,
-                   step: float | None, per_case: Path | None, by: str | None,
-                   fmt: str) -> None:
+                   step: float | None, per_case: Path | None, html_out: Path | None,
+                   by: str | None, fmt: str) -> None:
     """Settle the cases under the model's rules and under each REFORM (YAML, docs/whatif.md),
     side by side: cost by scheme, payer and financier, the indicators of 002 against their
     targets, warning-line crossings, winners and losers.
@@ -224,6 +227,10 @@ def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int 
     text = show(whatif.public(doc), fmt, by)
     if per_case is not None:
         write_atomically(per_case, to_csv(whatif.per_case_rows(doc)))
+    if html_out is not None:
+        from medgraph.visualizations.whatif_section import whatif_page
+
+        write_atomically(html_out, whatif_page(whatif.public(doc)))
     click.echo(text)
     took = time.perf_counter() - started
     click.echo(f"{doc['cases']:,} cases settled under {len(doc['scenarios'])} scenarios "

@@ -297,11 +297,11 @@ def test_an_invalid_reform_is_refused_with_nothing_written(city: Path, tmp_path:
                        "  - rule: hangzhou.rule.ma_annual_cap\n    set: {annual_cap: 1}\n")
     bad = reform_file(tmp_path, "bad.yaml", "name: bad\nchanges:\n"
                       "  - rule: hangzhou.rule.ma_annual_cap\n    set: {rate: 0.5, cap: 1}\n")
-    out = tmp_path / "cases.csv"
+    out, page = tmp_path / "cases.csv", tmp_path / "whatif.html"
     done = run("whatif", str(good), str(bad), "--city", str(city), "--per-case", str(out),
-               home=tmp_path)
+               "--html", str(page), home=tmp_path)
     assert done.returncode == 2
-    assert done.stdout == "" and not out.exists()
+    assert done.stdout == "" and not out.exists() and not page.exists()
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"medgraph: {bad}:4: cap: ")
     assert "Traceback" not in done.stderr
@@ -314,7 +314,21 @@ def test_the_shipped_reforms_are_valid_and_pay_more(city: Path,
     done = run("whatif", *map(str, files), "--city", str(city), "--format", "json",
                home=tmp_path)
     assert done.returncode == 0, done.stderr
-    changes = {s["name"]: s["change"]["paid"] for s in json.loads(done.stdout)["scenarios"][1:]}
+    doc = json.loads(done.stdout)
+    changes = {s["name"]: s["change"]["paid"] for s in doc["scenarios"][1:]}
     assert len(changes) == len(files)
     assert all(paid >= 0 for paid in changes.values()), changes
     assert changes["marginal households at 80 %"] > 0
+
+
+def test_the_charts_page_and_the_district_table(city: Path, tmp_path: Path) -> None:
+    page = tmp_path / "whatif.html"
+    done = run("whatif", str(REFORMS / "marginal_80.yaml"), "--city", str(city), "--by",
+               "district", "--html", str(page), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "By district" in done.stdout and "xiaoshan" in done.stdout
+    text = page.read_text("utf-8")
+    # cost by payer, indicators with their targets, burden before and after, the tile map
+    assert text.count("<svg") == 4
+    assert "marginal households at 80 %" in text and "≥ 85%" in text  # 2025: the latest year
+    assert "萧山区" in text and "Medical assistance funds" in text
