@@ -173,8 +173,10 @@ def show(doc: dict[str, Any], fmt: str, by: str | None = None) -> str:
 @click.command("whatif")
 @click.argument("reforms", nargs=-1, type=click.Path(exists=True, dir_okay=False,
                                                      path_type=Path))
-@click.option("--city", "city", type=click.Path(exists=True, path_type=Path), required=True,
-              help="the cases: a JSON file or a CSV folder, as for `medgraph settle`")
+@click.option("--city", "city", type=click.Path(exists=True, path_type=Path),
+              help="the cases: a JSON file or a CSV folder, as for `medgraph settle` "
+                   "[default: the cases loaded in the store]")
+@click.option("--dataset", help="without --city: the loaded dataset to read [default: all]")
 @click.option("--model", default="hangzhou", show_default=True,
               help="the model the reforms change (a name in data/ or a folder)")
 @click.option("--year", type=int, help="settle the cases of this year only [default: all]")
@@ -197,7 +199,8 @@ def show(doc: dict[str, Any], fmt: str, by: str | None = None) -> str:
                    "csv always hold by_district)")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table for people; json or csv for programs")
-def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int | None,
+def whatif_command(reforms: tuple[Path, ...], city: Path | None, dataset: str | None,
+                   model: str, year: int | None,
                    target_year: int | None, goal: str | None, free: str | None,
                    step: float | None, per_case: Path | None, html_out: Path | None,
                    by: str | None, fmt: str) -> None:
@@ -221,7 +224,16 @@ def whatif_command(reforms: tuple[Path, ...], city: Path, model: str, year: int 
         raise click.UsageError("give a reform file, or --goal with --free")
     started = time.perf_counter()
     read = [read_reform(path) for path in reforms]
-    inp = settlement.read_input(city)                  # InputError: exit 2, nothing written
+    if city is not None:
+        if dataset is not None:
+            raise click.UsageError("--dataset reads the store; with --city it has no use")
+        inp = settlement.read_input(city)              # InputError: exit 2, nothing written
+    else:
+        from medgraph.graph.store import connect
+        from medgraph.loaders.stored_input import stored_input
+
+        with connect() as store:
+            inp = stored_input(store, dataset)
     doc = whatif.run(model, read, inp, year=year, target_year=target_year, goal=goal,
                      free=free, step=step)
     text = show(whatif.public(doc), fmt, by)

@@ -332,3 +332,28 @@ def test_the_charts_page_and_the_district_table(city: Path, tmp_path: Path) -> N
     assert text.count("<svg") == 4
     assert "marginal households at 80 %" in text and "≥ 85%" in text  # 2025: the latest year
     assert "萧山区" in text and "Medical assistance funds" in text
+
+
+def test_the_loaded_cases_settle_again_as_their_input(empty_store: Any, tmp_path: Path) -> None:
+    """Without --city, whatif reads the cases the store holds: the same answer as from the
+    input they were loaded from (basic and critical-illness insurance given on each case,
+    kept as given)."""
+    from medgraph.loaders.model import load_model
+
+    load_model(empty_store, read_model("hangzhou"))
+    source = tmp_path / "city.json"
+    source.write_text(json.dumps(CITY), "utf-8")
+    home = empty_store.settings.home
+    loaded = run("load", "cases", str(source), "--dataset", "whatif", home=home)
+    assert loaded.returncode == 0, loaded.stderr
+    reform = REFORMS / "shared_cap_200k.yaml"
+    from_store = run("whatif", str(reform), "--format", "json", home=home)
+    assert from_store.returncode == 0, from_store.stderr
+    from_input = run("whatif", str(reform), "--city", str(source), "--format", "json",
+                     home=home)
+    assert json.loads(from_store.stdout) == json.loads(from_input.stdout)
+    assert json.loads(from_store.stdout)["scenarios"][1]["change"]["cost"][
+        "medical_assistance"] == 50000.0  # C3's cap, worked by hand above
+    missing = run("whatif", str(reform), "--dataset", "nothing", home=home)
+    assert missing.returncode == 2 and "holds no case data of dataset 'nothing'" in \
+        missing.stderr
