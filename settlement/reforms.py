@@ -173,8 +173,8 @@ def reform_rules(model: Model, reform: Reform | None) -> RuleSet:
         if exc.file == reform.file:
             raise
         # the rules read apart fine but not together: say so about the reform
-        raise InputError(reform.file, f"after the changes: {exc.message}", field=exc.field,
-                         line=reform.changes[0].line) from None
+        raise InputError(reform.file, f"after the changes: {exc.message}",
+                         field=exc.field) from None
 
 
 def set_parameter(model: Model, rule_id: str, name: str, value: Any, file: str) -> Model:

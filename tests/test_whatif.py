@@ -144,6 +144,20 @@ def test_a_category_added_to_a_scheme() -> None:
     assert {k["code"]: k["base"] for k in base["kpis"]}["comprehensive_coverage_rate"] == 3
 
 
+def test_a_rule_added() -> None:
+    # 困境儿童 hold no assistance rate in 002; a rule of 80 % gives them 8,000 of the 10,000
+    city = {"persons": [holder("P6", "children_in_distress")], "cases": [case("C6", "P6")]}
+    doc = compare("""
+name: children in distress at 80 %
+changes:
+  - add_rule: {id: hangzhou.rule.ma_rate_children_in_distress, scheme: hangzhou.medical_assistance,
+               kind: assistance_rate, category_code: children_in_distress, rate: 0.8,
+               valid_from: 2023-01-01}
+""", city=city)
+    assert {k: v for k, v in doc["scenarios"][1]["change"]["cost"].items() if v} == {
+        "medical_assistance": 8000.0}
+
+
 def test_a_rule_removed() -> None:
     # Without the referral rule of 002 二(二), a case without referral gets assistance.
     city = {"persons": [holder("P2", "minimum_living")],
@@ -182,9 +196,14 @@ changes:
     ("name: x\nchanges:\n  - add_category: no_such\n    scheme: hangzhou.medical_assistance\n"
      "    like: minimum_living\n", 3, "add_category", "no BeneficiaryCategory"),
     ("name: x\nchanges:\n  - order: [huiminbao]\n", 3, "order", "each scheme"),
+    ("name: x\nchanges:\n  - add_rule: {id: hangzhou.rule.x, scheme: hangzhou.medical_assistance,"
+     " kind: assistance_rate, category_code: minimum_living, rate: 0.9}\n", 3, "category_code",
+     "a second assistance_rate"),
+    ("name: x\nchanges:\n  - rule: hangzhou.rule.bmi_inpatient_village\n"
+     "    set: {annual_cap: 1}\n", None, "annual_cap", "shares the cap"),
 ])
-def test_a_reform_naming_what_the_model_lacks_is_refused(text: str, line: int, field: str,
-                                                         words: str) -> None:
+def test_a_reform_naming_what_the_model_lacks_is_refused(text: str, line: int | None,
+                                                         field: str, words: str) -> None:
     with pytest.raises(InputError) as caught:
         compare(text)
     error = caught.value
