@@ -95,7 +95,8 @@ def seek(pop: whatif.Population, model: Model, free: str, goal: str,
     # case settle exactly as in the whole city, and they are all that is settled again.
     # (A parameter cannot change who is a recipient: that is which categories have rules.)
     recipient = pop.holding(rules_from_model(model).ma_categories)
-    pop = whatif.Population(pop.inp.subset(np.unique(pop.inp.case_person[recipient])))
+    pop = whatif.Population(pop.inp.subset(np.unique(pop.inp.case_person[recipient])),
+                            model.name)
     points = int(math.floor((high - low) / step + 1e-9))
     met = COMPARATORS[comparator]
     count = 0

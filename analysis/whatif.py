@@ -31,7 +31,7 @@ import numpy as np
 from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS, HIGH_COST_LINE, WARNING_LINE
 from medgraph.loaders.districts import districts
 from medgraph.loaders.errors import InputError
-from medgraph.loaders.model import Model, read_model
+from medgraph.loaders.model import Model, model_dir, read_model
 from medgraph.settlement.inputs import SettlementInput, known_categories
 from medgraph.settlement.reforms import Reform, reform_rules, set_parameter
 from medgraph.settlement.rules import SCHEMES, RuleSet, to_fen
@@ -88,7 +88,8 @@ def run(model: str | Path, reforms: list[Reform], inp: SettlementInput, *,
     sought = None
     if goal is not None and free is not None:
         goalseek.parse_goal(goal)
-        sought = goalseek.seek(Population(cases_of_year(inp, year)), base, free, goal, step)
+        sought = goalseek.seek(Population(cases_of_year(inp, year), base.name), base, free,
+                               goal, step)
         if sought.value is not None:
             changed = set_parameter(base, sought.rule, sought.parameter, sought.value, "--free")
             runs.append(Scenario(f"{free} = {sought.value:g}", changed,
@@ -113,6 +114,15 @@ def cases_of_year(inp: SettlementInput, year: int | None) -> SettlementInput:
         **{name: getattr(inp, name)[keep] for name in fields})
 
 
+def _districts_of(model: str) -> tuple[Any, ...]:
+    """The model's district list, () for a model without one (or one read from a folder)."""
+    try:
+        model_dir(model)
+    except InputError:
+        return ()
+    return districts(model)  # a list that is there but wrong is refused
+
+
 def _years(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
@@ -121,7 +131,7 @@ class Population:
     """What does not depend on the rules: each case's person-year and household-year, and
     the certificates held on the date of care."""
 
-    def __init__(self, inp: SettlementInput) -> None:
+    def __init__(self, inp: SettlementInput, model: str = "hangzhou") -> None:
         self.inp = inp
         self.year = _years(inp.case_day)
         person = inp.case_person
@@ -142,7 +152,7 @@ class Population:
         self._held = self._pairs()
         # districts: the model's list first (its order), then any other code the input gives
         given = inp.district or [None] * len(inp.person_ids)
-        known = [d.code for d in districts("hangzhou")]
+        known = [d.code for d in _districts_of(model)]
         others = sorted({d for d in given if d and d not in known})
         present = {d for d in given if d}
         self.districts = [d for d in known if d in present] + others
@@ -485,7 +495,7 @@ def compare(inp: SettlementInput, runs: list[Scenario], *, year: int | None = No
     """Settle the cases (of `year`, or all) under each scenario; the JSON document of
     `medgraph whatif` and `POST /api/v1/whatif`. The first scenario is the baseline."""
     inp = cases_of_year(inp, year)
-    pop = Population(inp)
+    pop = Population(inp, runs[0].model.name)
     if target_year is None:
         target_year = year or (int(pop.year.max()) if len(inp) else dt.date.today().year)
     settled = [settle_scenario(pop, s) for s in runs]
