@@ -32,6 +32,7 @@ from medgraph.api import (
     findings,
     search,
     settlements,
+    whatif,
 )
 from medgraph.api.deps import AuditLog, StoreDep, StoreHolder
 from medgraph.api.keys import KeyFile
@@ -130,8 +131,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store.read("RETURN 1 AS ok", timeout=5)
         return {"status": "ok", "store": store.describe()}
 
-    for module in (entities, entity, search, cases, burden, findings, settlements, diagrams,
-                   console, cypher, admin):
+    for module in (entities, entity, search, cases, burden, findings, settlements, whatif,
+                   diagrams, console, cypher, admin):
         v1.include_router(module.router)
     app.include_router(v1)
     workspace.install(app)
