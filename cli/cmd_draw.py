@@ -83,11 +83,16 @@ def draw(view: str, case_id: str | None, model: str | None, fmt: str | None,
 @click.option("--model", help="one model [default: every model in the store]")
 @click.option("--year", type=int, help="year of the case data [default: the latest]")
 @click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
+@click.option("--whatif", "reforms", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="add a what-if section: the loaded cases under the model's rules and under "
+                   "this reform (repeatable; docs/whatif.md) [model: --model, else hangzhou]")
 def report(output: Path | None, fmt: str | None, model: str | None, year: int | None,
-           lang: str) -> None:
+           lang: str, reforms: tuple[Path, ...]) -> None:
     """The report: a summary (KPIs against their targets, findings by kind and severity, the
     most serious findings, who is accountable for each scheme), the diagrams, the findings by
-    kind and the citations, as one self-contained HTML file or a PDF (headless Chromium)."""
+    kind and the citations, as one self-contained HTML file or a PDF (headless Chromium).
+    With --whatif, also what the reforms would cost and whom they would reach."""
     from medgraph.graph.known import require_model, require_year
     from medgraph.graph.store import connect
     from medgraph.visualizations import write_report
@@ -101,14 +106,32 @@ def report(output: Path | None, fmt: str | None, model: str | None, year: int | 
         output = Path(f"report.{fmt}")
     elif output.suffix.lower() != f".{fmt}":
         raise Refused(f"--format {fmt} but the output {output} does not end in .{fmt}")
+    read = []
+    if reforms:
+        from medgraph.settlement.reforms import read_reform
+
+        read = [read_reform(path) for path in reforms]  # InputError: exit 2, nothing written
     with connect() as store:
         require_model(store, model)
         require_year(store, year)
+        whatif_doc = _whatif(store, model or "hangzhou", read, year) if read else None
         try:
-            path = write_report(store, output, model=model, year=year, lang=lang)
+            path = write_report(store, output, model=model, year=year, lang=lang,
+                                whatif=whatif_doc)
         except (FontMissing, BrowserMissing) as exc:
             raise Refused(str(exc)) from None
     click.echo(str(path))
+
+
+def _whatif(store: Any, model: str, reforms: list[Any], year: int | None) -> dict[str, Any]:
+    """The loaded cases under the baseline and each reform (what `medgraph whatif` prints)."""
+    from medgraph.analysis import whatif
+    from medgraph.graph.known import require_case_model
+    from medgraph.loaders.stored_input import stored_input
+
+    require_case_model(store, model, option="--model")
+    doc = whatif.run(model, reforms, stored_input(store, None), year=year)
+    return whatif.public(doc)
 
 
 COMMANDS = [draw, report]

@@ -376,3 +376,33 @@ def test_the_loaded_cases_settle_again_as_their_input(empty_store: Any, tmp_path
     missing = run("whatif", str(reform), "--dataset", "nothing", home=home)
     assert missing.returncode == 2 and "holds no case data of dataset 'nothing'" in \
         missing.stderr
+
+
+def test_the_report_carries_the_what_if_section(empty_store: Any, tmp_path: Path) -> None:
+    """`medgraph report --whatif REFORM` adds the section `whatif --html` draws, over the
+    loaded cases; a bad reform is refused before anything is written."""
+    from medgraph.loaders.model import load_model
+
+    load_model(empty_store, read_model("hangzhou"))
+    source = tmp_path / "city.json"
+    source.write_text(json.dumps(CITY), "utf-8")
+    home = empty_store.settings.home
+    assert run("load", "cases", str(source), "--dataset", "whatif", home=home).returncode == 0
+    reform = REFORMS / "shared_cap_200k.yaml"
+    out = tmp_path / "report.html"
+    done = run("report", "--model", "hangzhou", "--whatif", str(reform), "-o", str(out),
+               home=home)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text("utf-8")
+    section = page[page.index('<section class="part" id="whatif">'):]
+    assert page.index('id="indicators"') < page.index('id="whatif"') < page.index(
+        'id="citations"')
+    name = json.loads(run("whatif", str(reform), "--format", "json", home=home).stdout)[
+        "scenarios"][1]["name"]
+    assert name in section and section.count("<svg") >= 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nchanges:\n  - rule: hangzhou.rule.nothing\n    set: {rate: 0.5}\n",
+                   "utf-8")
+    refused = run("report", "--whatif", str(bad), "-o", str(tmp_path / "r2.html"), home=home)
+    assert refused.returncode == 2 and "bad.yaml" in refused.stderr, refused.stderr
+    assert not (tmp_path / "r2.html").exists()

@@ -483,8 +483,10 @@ def _kpi_detail(store: Any, model: str, year: int | None, cites: _Citations, t: 
 
 def build_report(store: Any, model: str | None = None, lang: str = "zh",
                  year: int | None = None, csv_name: str = "report-findings.csv",
-                 group_rows: int = GROUP_ROWS, **_: Any) -> Report:
-    """The report for `model` or for every model in the store."""
+                 group_rows: int = GROUP_ROWS, whatif: dict[str, Any] | None = None,
+                 **_: Any) -> Report:
+    """The report for `model` or for every model in the store; `whatif` (the JSON of
+    `medgraph whatif`) adds its section after the indicators."""
     from medgraph.analysis.findings import gaps, islands, latest_case_year, run
 
     t = Text(lang)
@@ -536,7 +538,12 @@ def build_report(store: Any, model: str | None = None, lang: str = "zh",
              ("indicators", indicators_part),
              ("citations", [f"<h2>{t('引用', 'Citations')}</h2>", cites.html()])]
     body = "".join(f'<section class="part" id="{pid}">{"".join(content)}</section>'
-                   for pid, content in parts)
+                   for pid, content in parts[:-1])
+    if whatif is not None:
+        from medgraph.visualizations.whatif_section import whatif_section
+
+        body += whatif_section(whatif)
+    body += f'<section class="part" id="citations">{"".join(parts[-1][1])}</section>'
     page = (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh"}"><head>'
             f'<meta charset="utf-8"><title>{html.escape(title)}</title>{CSS}</head><body>'
             f"<h1>{html.escape(title)}</h1><p class=\"muted\">{t('模型', 'models')}: "
