@@ -116,12 +116,16 @@ def case_graph(
     settled = {r["id"]: r for r in results}
     for case in cases:
         result = settled.get(case["id"], {})
+        excess = given_excess(case)
+        oop = result.get("out_of_pocket")
         nodes.append(Node("Case", case["id"], clean({
             "id": case["id"], "model": TAG, "date": case["date"], "year": int(case["date"][:4]),
             "setting": case["setting"], "total_cost": float(case["total_cost"]),
             "policy_scope_cost": float(case["policy_scope_cost"]),
             "referred": bool(case.get("referred")), "facility_level": case.get("facility_level"),
-            "out_of_pocket": result.get("out_of_pocket"),
+            # the patient pays nothing of a bill paid beyond it; the excess is kept apart
+            "out_of_pocket": None if oop is None else max(0.0, oop),
+            "given_over_bill": True if excess else None, "given_excess": excess or None,
         })))
         edges.append(_edge("HAS_CASE", "Person", case["person_id"], "Case", case["id"]))
         explanations = {e.get("scheme"): e for e in result.get("explanations", [])}
@@ -141,6 +145,19 @@ def case_graph(
         for node in nodes:
             node.props["dataset"] = dataset
     return nodes, edges
+
+
+def given_excess(case: dict[str, Any]) -> float:
+    """How far the payments a case gives (`paid`) exceed its bill, in yuan; 0 within it.
+
+    Such a case loads (it is what reconciliation looks for) and is flagged `given_over_bill`.
+
+    >>> given_excess({"total_cost": 100.0, "paid": {"basic_medical_insurance": 80.0,
+    ...                                              "critical_illness_insurance": 30.5}})
+    10.5
+    """
+    fen = sum(round(float(v) * 100) for v in (case.get("paid") or {}).values())
+    return max(0, fen - round(float(case["total_cost"]) * 100)) / 100
 
 
 def band(fen: int) -> int:
@@ -173,7 +190,7 @@ def burden_records(cases: Iterable[dict[str, Any]], settled: dict[str, dict[str,
         oop = settled.get(case["id"], {}).get("out_of_pocket")
         if oop is None:
             continue
-        own, total = round(oop * 100), round(float(case["total_cost"]) * 100)
+        own, total = max(0, round(oop * 100)), round(float(case["total_cost"]) * 100)
         scope = round(float(case["policy_scope_cost"]) * 100)
         key = (case["person_id"], int(case["date"][:4]))
         sums = fen.setdefault(key, [0, 0, 0, 0])
