@@ -152,7 +152,7 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     cases = entitled_cases | {p["case"] for p in payments if p.get("case")} \
         | {r["c"] for r in person_cases if (r["p"], r["y"]) in by_person}
     facts = {r["c"]: r for r in _read_by(
-        store, "UNWIND $ids AS i MATCH (p:Person)-[:HAS_CASE]->(c:Case {id: i}) "
+        store, "UNWIND $ids AS i MATCH (c:Case {id: i})<-[:HAS_CASE]-(p:Person) "
                "RETURN c.id AS c, p.id AS p, c.year AS y, c.date AS date, "
                "c.total_cost AS bill", cases)}
     units: dict[str, Unit] = {}
@@ -211,14 +211,14 @@ class _Checker:
                       "special_assistance": frozenset(rules.sa_rates)}
         self.holds, self.enrolled, self.facts = holds, enrolled, facts
 
-    def why_not(self, p: dict[str, Any]) -> str | None:
+    def why_not(self, p: dict[str, Any], entitled: bool = False) -> str | None:
         scheme, person = p["scheme"], p["person"]
         if scheme in ENROLMENT:
             wanted = ENROLMENT[scheme]
             if (wanted, p["year"]) not in self.enrolled.get(person, set()):
                 return f"person {person} was not enrolled in {wanted} in {p['year']}"
         needed = self.needs.get(scheme)
-        if needed:
+        if needed and not entitled:
             # the day of care when the payer saw the case, else the day it paid
             on = self.facts[p["case"]]["date"] if p.get("case") else p["date"]
             valid = [c for c, start, end in self.holds.get(person, [])
@@ -265,7 +265,9 @@ def _unit_findings(unit: Unit, checker: _Checker, graph: Any, schemes: dict,
     paid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     records: dict[tuple[str, str], int] = defaultdict(int)
     for p in unit.payments:
-        reason = checker.why_not(p)
+        # a certificate the rules reach back to (the look-back before certification, 002
+        # 二(二)) entitles: only a payment the rules give nothing for is checked
+        reason = checker.why_not(p, entitled=unit.entitled.get(p["scheme"], 0.0) > tol)
         records[(p["scheme"], p["payer"])] += 1
         if reason:
             ledger.add(p["scheme"], p["payer"], records=1, paid=p["amount"], excess=p["amount"])
