@@ -19,7 +19,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medgraph.api import admin, cases, cypher, diagrams, entities, errors, findings, settlements
+from medgraph.api import (
+    admin,
+    cases,
+    cypher,
+    diagrams,
+    entities,
+    errors,
+    findings,
+    reconciliation,
+    settlements,
+)
 from medgraph.api.deps import AuditLog, StoreDep, StoreHolder
 from medgraph.api.keys import KeyFile
 from medgraph.api.settings import ApiSettings, api_settings_from_env
@@ -116,7 +126,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store.read("RETURN 1 AS ok", timeout=5)
         return {"status": "ok", "store": store.describe()}
 
-    for module in (entities, cases, findings, settlements, diagrams, cypher, admin):
+    for module in (entities, cases, findings, settlements, diagrams, cypher, admin,
+                   reconciliation):
         v1.include_router(module.router)
     app.include_router(v1)
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from conftest import wipe
 
@@ -240,3 +241,39 @@ def test_reconcile_command(hand, reconciled) -> None:
     assert "duplicate_aid" not in table.stdout
     unknown = _medgraph(store, "reconcile", "--payer", "hangzhou.nobody")
     assert unknown.returncode == 2 and "hangzhou.nobody" in unknown.stderr
+
+
+def test_reconciliation_over_http_for_analysts(hand, reconciled, tmp_path) -> None:
+    from test_api import V1, free_port, is_error, medgraph, start_server, stop_server
+
+    store, ma = hand
+    env = dict(os.environ, MEDGRAPH_HOME=str(store.settings.home),
+               MEDGRAPH_API_KEYS_FILE=str(tmp_path / "keys.json"),
+               MEDGRAPH_API_AUDIT_FILE=str(tmp_path / "audit.jsonl"))
+    keys = {}
+    for role in ("reader", "analyst"):
+        made = medgraph(env, "api-key", "add", f"{role}-key", "--role", role)
+        assert made.returncode == 0, made.stderr
+        keys[role] = made.stdout.strip()
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        url = f"http://127.0.0.1:{port}{V1}/reconciliation"
+        denied = httpx.get(url, headers={"X-API-Key": keys["reader"]}, timeout=120)
+        assert "analyst" in is_error(denied, 403, "forbidden")["message"]
+        got = httpx.get(url, params={"year": 2024, "kind": "missed_aid"},
+                        headers={"X-API-Key": keys["analyst"]}, timeout=120)
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert [f["facts"]["unit"] for f in body["findings"]["items"]] == ["CE"]
+        assert body["findings"]["items"][0]["facts"]["amount"] == ma
+        payers = {r["payer"]: r for r in body["summary"]["by_payer"]}
+        assert payers[MS]["records"] == 4
+        assert body["summary"]["findings"]["duplicate_aid"] == 2
+        bad = httpx.get(url, params={"kind": "nonsense"},
+                        headers={"X-API-Key": keys["analyst"]}, timeout=120)
+        is_error(bad, 422)
+    finally:
+        stop_server(server)
+    audited = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [a["action"] for a in audited] == ["reconciliation"]
