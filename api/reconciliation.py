@@ -13,6 +13,8 @@ from fastapi import APIRouter, Query
 from medgraph.analysis.reconcile import KINDS, TOLERANCE, reconcile
 from medgraph.api.common import PagingDep, jsonable
 from medgraph.api.deps import AnalystKey, AuditDep, Stopwatch, StoreDep
+from medgraph.loaders.errors import InputError
+from medgraph.loaders.model import model_names
 
 router = APIRouter(tags=["findings"])
 
@@ -31,6 +33,9 @@ def reconciliation(*, model: str = Query("hangzhou", max_length=100),
                    tolerance: float = Query(TOLERANCE, ge=0, le=1e6),
                    paging: PagingDep, key: AnalystKey, store: StoreDep,
                    audit: AuditDep) -> dict[str, Any]:
+    if model not in model_names():  # a shipped model's name, never a path
+        raise InputError("model", f"{model!r}: no such model; known: "
+                         f"{', '.join(model_names())}", field="model")
     watch = Stopwatch()
     params = {"model": model, "year": year, "payer": payer, "kind": kind}
     try:
