@@ -277,3 +277,14 @@ def test_reconciliation_over_http_for_analysts(hand, reconciled, tmp_path) -> No
         stop_server(server)
     audited = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert [a["action"] for a in audited] == ["reconciliation"]
+
+
+def test_the_report_has_a_reconciliation_part(hand, reconciled) -> None:
+    from medgraph.visualizations.report import build_report
+
+    store, _ = hand
+    page = build_report(store, model="hangzhou", lang="en", year=2024).page
+    part = page[page.index('id="reconciliation"'):page.index('id="indicators"')]
+    assert "Reconciliation of payments" in part and "By payer" in part
+    assert "Duplicate aid" in part and CHARITY_FED in part
+    assert "§4.2" in page  # the duplicates cite 000 §4.2 in the endnotes
