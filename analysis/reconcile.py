@@ -56,7 +56,7 @@ class Unit:
     entitled: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     rules: dict[str, str] = field(default_factory=dict)       # scheme code -> rule id
     settled_paid: float = 0.0                                  # unreported schemes, as settled
-    settled: set[str] = field(default_factory=set)             # those schemes' codes
+    settled: set[str] = field(default_factory=set)  # schemes given above the bill
     payments: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -134,27 +134,33 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     payments = [p for p in _read_payments(store, year) if p.get("scheme_id", "").startswith(
         f"{model}.")]
     reported = sorted({p["scheme"] for p in payments})
-    # entitlements of the reported schemes, read from each scheme's settlements
-    entitled_cases: set[str] = set()
+    # entitlements of the reported schemes, read from each scheme's settlements: a few
+    # percent of all relationships, found from the scheme, not by reading every case
+    settled: list[tuple[str, str, float, str | None]] = []
     for code in reported:
-        entitled_cases |= {r["c"] for r in store.read(
+        settled += [(r["c"], code, r["a"], r["rule"]) for r in store.read(
             "MATCH (s:Scheme {id: $sid})<-[r:SETTLED_BY]-(c:Case) "
-            "WHERE ($year IS NULL OR c.year = $year) AND r.amount > 0 RETURN c.id AS c",
-            {"sid": f"{model}.{code}", "year": year}, limit=None)}
+            "WHERE ($year IS NULL OR c.year = $year) AND r.amount > 0 "
+            "RETURN c.id AS c, r.amount AS a, r.rule_id AS rule",
+            {"sid": f"{model}.{code}", "year": year}, limit=None)]
     # cases whose given insurance payments exceed the bill, flagged by the case loader
-    entitled_cases |= {r["c"] for r in store.read(
-        "MATCH (c:Case {given_over_bill: true}) WHERE $year IS NULL OR c.year = $year "
-        "RETURN c.id AS c", {"year": year}, limit=None)}
+    flagged = {r["c"]: r["s"] for r in store.read(
+        "MATCH (c:Case {given_over_bill: true})-[:SETTLED_BY]->(s:Scheme) "
+        "WHERE $year IS NULL OR c.year = $year RETURN c.id AS c, collect(s.code) AS s",
+        {"year": year}, limit=None)}
     by_person = {(p["person"], p["year"]) for p in payments if not p.get("case")}
     person_cases = _read_by(
         store, "UNWIND $ids AS i MATCH (:Person {id: i})-[:HAS_CASE]->(c:Case) "
                "RETURN i AS p, c.id AS c, c.year AS y", {p for p, _ in by_person})
-    cases = entitled_cases | {p["case"] for p in payments if p.get("case")} \
+    cases = {c for c, _, _, _ in settled} | set(flagged) \
+        | {p["case"] for p in payments if p.get("case")} \
         | {r["c"] for r in person_cases if (r["p"], r["y"]) in by_person}
+    # what every scheme paid on a case is its bill less the patient's share (and more, by
+    # the excess, when given insurance paid beyond the bill): no SETTLED_BY read per case
     facts = {r["c"]: r for r in _read_by(
         store, "UNWIND $ids AS i MATCH (c:Case {id: i})<-[:HAS_CASE]-(p:Person) "
                "RETURN c.id AS c, p.id AS p, c.year AS y, c.date AS date, "
-               "c.total_cost AS bill", cases)}
+               "c.total_cost AS bill, c.out_of_pocket AS oop, c.given_excess AS over", cases)}
     units: dict[str, Unit] = {}
     unit_of: dict[str, Unit] = {}
     for cid in sorted(facts):
@@ -163,21 +169,18 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         unit = units.get(key) or units.setdefault(key, Unit(key, row["p"], row["y"]))
         unit.cases.append(cid)
         unit.bill += row["bill"]
+        unit.settled_paid += row["bill"] - (row["oop"] or 0.0) + (row["over"] or 0.0)
+        unit.settled |= set(flagged.get(cid, []))
         unit_of[cid] = unit
     for person, pyear in by_person:  # a person paid without cases that year: a unit of none
         key = f"{person}|{pyear}"
         units.setdefault(key, Unit(key, person, pyear))
-    for row in _read_by(store, "UNWIND $ids AS i MATCH (c:Case {id: i})-[r:SETTLED_BY]->(s) "
-                               "RETURN i AS c, s.code AS s, r.amount AS a, r.rule_id AS rule",
-                        cases):
-        unit = unit_of[row["c"]]
-        if row["s"] in reported:
-            unit.entitled[row["s"]] += row["a"] or 0.0
-            if row.get("rule"):
-                unit.rules.setdefault(row["s"], row["rule"])
-        elif row["a"]:
-            unit.settled_paid += row["a"]
-            unit.settled.add(row["s"])
+    for cid, code, amount, rule in settled:
+        unit = unit_of[cid]
+        unit.entitled[code] += amount
+        unit.settled_paid -= amount  # a reported scheme counts by what its payers paid
+        if rule:
+            unit.rules.setdefault(code, rule)
     for p in payments:
         unit = unit_of[p["case"]] if p.get("case") else units[f"{p['person']}|{p['year']}"]
         unit.payments.append(p)
@@ -291,8 +294,8 @@ def _unit_findings(unit: Unit, checker: _Checker, graph: Any, schemes: dict,
         late = sorted(unit.payments, key=lambda p: (order.get(p["scheme"], 0), p["date"]))
         actor = late[-1]["payer"] if late else None
         if actor is None:  # only the insurance the case data give: its payer
-            last = max(unit.settled, key=lambda s: order.get(s, 0))
-            actor = next(iter(schemes.get(last, {}).get("accountable", [])), None)
+            last = max(unit.settled, key=lambda s: order.get(s, 0), default=None)
+            actor = next(iter(schemes.get(last or "", {}).get("accountable", [])), None)
         found.append(Finding(
             kind="excess_payment", severity="high",
             entities=entities + ([{"id": actor, "name_zh": None}] if actor else []),
