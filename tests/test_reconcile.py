@@ -288,3 +288,14 @@ def test_the_report_has_a_reconciliation_part(hand, reconciled) -> None:
     assert "Reconciliation of payments" in part and "By payer" in part
     assert "Duplicate aid" in part and CHARITY_FED in part
     assert "§4.2" in page  # the duplicates cite 000 §4.2 in the endnotes
+
+
+def test_given_payments_above_the_bill_settle_alike_in_both_engines() -> None:
+    from medgraph.settlement import settle_reference, settle_vectorised
+
+    inp = parse_input({"persons": CASES["persons"], "cases": CASES["cases"][-2:]}, "x.json")
+    rules = load_rules("hangzhou")
+    [over, _] = settle_vectorised(inp, rules)
+    assert settle_reference(inp, rules) == settle_vectorised(inp, rules)
+    assert over["payments"] == {"basic_medical_insurance": 800.0,
+                                "critical_illness_insurance": 500.0}  # nothing after them
