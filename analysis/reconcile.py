@@ -271,7 +271,6 @@ def _unit_findings(unit: Unit, checker: _Checker, graph: Any, schemes: dict,
         # a certificate the rules reach back to (the look-back before certification, 002
         # 二(二)) entitles: only a payment the rules give nothing for is checked
         reason = checker.why_not(p, entitled=unit.entitled.get(p["scheme"], 0.0) > tol)
-        records[(p["scheme"], p["payer"])] += 1
         if reason:
             ledger.add(p["scheme"], p["payer"], records=1, paid=p["amount"], excess=p["amount"])
             found.append(Finding(
@@ -286,6 +285,7 @@ def _unit_findings(unit: Unit, checker: _Checker, graph: Any, schemes: dict,
                                      "payers": [p["payer"]], "payer_to_act": p["payer"],
                                      "rule": None}))
             continue
+        records[(p["scheme"], p["payer"])] += 1
         paid[p["scheme"]][p["payer"]] += p["amount"]
     # excess: every payment (eligible or not) and the unreported schemes as settled
     total = unit.settled_paid + sum(p["amount"] for p in unit.payments)
