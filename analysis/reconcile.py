@@ -155,12 +155,12 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     cases = {c for c, _, _, _ in settled} | set(flagged) \
         | {p["case"] for p in payments if p.get("case")} \
         | {r["c"] for r in person_cases if (r["p"], r["y"]) in by_person}
-    # what every scheme paid on a case is its bill less the patient's share (and more, by
-    # the excess, when given insurance paid beyond the bill): no SETTLED_BY read per case
+    # what every scheme paid on a case is its bill less the patient's share (below 0 when
+    # the schemes paid beyond the bill): no SETTLED_BY read per case
     facts = {r["c"]: r for r in _read_by(
         store, "UNWIND $ids AS i MATCH (c:Case {id: i})<-[:HAS_CASE]-(p:Person) "
                "RETURN c.id AS c, p.id AS p, c.year AS y, c.date AS date, "
-               "c.total_cost AS bill, c.out_of_pocket AS oop, c.given_excess AS over", cases)}
+               "c.total_cost AS bill, c.out_of_pocket AS oop", cases)}
     units: dict[str, Unit] = {}
     unit_of: dict[str, Unit] = {}
     for cid in sorted(facts):
@@ -169,7 +169,7 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         unit = units.get(key) or units.setdefault(key, Unit(key, row["p"], row["y"]))
         unit.cases.append(cid)
         unit.bill += row["bill"]
-        unit.settled_paid += row["bill"] - (row["oop"] or 0.0) + (row["over"] or 0.0)
+        unit.settled_paid += row["bill"] - (row["oop"] or 0.0)
         unit.settled |= set(flagged.get(cid, []))
         unit_of[cid] = unit
     for person, pyear in by_person:  # a person paid without cases that year: a unit of none

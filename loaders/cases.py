@@ -117,14 +117,13 @@ def case_graph(
     for case in cases:
         result = settled.get(case["id"], {})
         excess = given_excess(case)
-        oop = result.get("out_of_pocket")
         nodes.append(Node("Case", case["id"], clean({
             "id": case["id"], "model": TAG, "date": case["date"], "year": int(case["date"][:4]),
             "setting": case["setting"], "total_cost": float(case["total_cost"]),
             "policy_scope_cost": float(case["policy_scope_cost"]),
             "referred": bool(case.get("referred")), "facility_level": case.get("facility_level"),
-            # the patient pays nothing of a bill paid beyond it; the excess is kept apart
-            "out_of_pocket": None if oop is None else max(0.0, oop),
+            # below 0 when the schemes together paid beyond the bill
+            "out_of_pocket": result.get("out_of_pocket"),
             "given_over_bill": True if excess else None, "given_excess": excess or None,
         })))
         edges.append(_edge("HAS_CASE", "Person", case["person_id"], "Case", case["id"]))
@@ -190,7 +189,7 @@ def burden_records(cases: Iterable[dict[str, Any]], settled: dict[str, dict[str,
         oop = settled.get(case["id"], {}).get("out_of_pocket")
         if oop is None:
             continue
-        own, total = max(0, round(oop * 100)), round(float(case["total_cost"]) * 100)
+        own, total = round(oop * 100), round(float(case["total_cost"]) * 100)
         scope = round(float(case["policy_scope_cost"]) * 100)
         key = (case["person_id"], int(case["date"][:4]))
         sums = fen.setdefault(key, [0, 0, 0, 0])

@@ -106,7 +106,7 @@ def test_a_case_overpaid_by_insurance_loads_and_is_flagged(hand, reconciled) -> 
     store, _ = hand
     [case] = store.read("MATCH (c:Case {id: 'CC'}) RETURN c.given_over_bill AS flag, "
                         "c.given_excess AS excess, c.out_of_pocket AS oop")
-    assert case == {"flag": True, "excess": 300.0, "oop": 0.0}
+    assert case == {"flag": True, "excess": 300.0, "oop": -300.0}
     [excess] = reconciled[("excess_payment", "CC")]
     assert excess.facts["excess"] == 300.0
     assert "exceed the bill" in excess.explanation
