@@ -298,6 +298,52 @@ def step_findings(ctx: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Run in a process of its own so that its peak memory is its own, not the benchmark's: the
+# high-water mark of its own address space (VmHWM), since ru_maxrss after fork and exec may
+# still count the benchmark process it was forked from (it reported 750 MB at 100k, where
+# /usr/bin/time measured 271 MB for the same reconciliation).
+RECONCILE = """
+import json, sys, time
+from medgraph.analysis.reconcile import reconcile
+from medgraph.graph.store import connect
+from medgraph.loaders.synth_observed import score
+with connect() as store:
+    started = time.perf_counter()
+    result = reconcile(store, model="hangzhou")
+    seconds = time.perf_counter() - started
+doc = result.to_dict()
+print(json.dumps({"seconds": round(seconds, 3), "findings": doc["summary"]["findings"],
+                  "units": doc["summary"]["units"],
+                  "peak_mb": round(int(next(l.split()[1] for l in open("/proc/self/status")
+                                            if l.startswith("VmHWM"))) / 1024, 1),
+                  "score": score(doc["findings"], sys.argv[1])}))
+"""
+
+
+def step_reconcile(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Payer records for the city (`synth --observed`), loaded, then reconciled whole."""
+    from medgraph.loaders.payments import load_payments, read_records
+    from medgraph.loaders.synth_observed import write_observed
+
+    out: dict[str, Any] = {}
+    took: dict[str, Any] = {}
+    with timed(took):
+        payments, truth = write_observed(ctx["city"], ctx["work"], seed=1)
+    out["write_seconds"] = took["seconds"]
+    records = read_records(payments)
+    took = {}
+    with timed(took):
+        counts = load_payments(ctx["store"], records, "hangzhou", dataset="bench-payments")
+    out["load"] = {"payments": counts["payments"], "seconds": took["seconds"],
+                   "per_s": rate(counts["payments"], took["seconds"])}
+    done = subprocess.run([sys.executable, "-c", RECONCILE, str(truth)], env=ctx["env"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"reconcile failed: {done.stderr.strip()[-500:]}")
+    out["reconcile"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
     """`medgraph serve` on the benchmark's store; random cases of the whole city looked up."""
     import httpx
@@ -332,12 +378,12 @@ def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "synth": step_synth, "settle": step_settle, "whatif": step_whatif, "import": step_import,
-    "trace": step_trace, "findings": step_findings, "api": step_api,
+    "trace": step_trace, "findings": step_findings, "reconcile": step_reconcile, "api": step_api,
 }
 
 
 BACKENDS = ("embedded", "neo4j", "both")
-STORE_STEPS = ("import", "trace", "findings", "api")
+STORE_STEPS = ("import", "trace", "findings", "reconcile", "api")
 
 
 def run(scale: str, work: Path, *, skip: tuple[str, ...] = (), backend: str = "embedded",

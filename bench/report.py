@@ -109,6 +109,16 @@ def _store_section(results: dict[str, Any]) -> list[str]:
                   f"({s['gaps']['findings']:,} findings), `islands` {s['islands']['seconds']} s "
                   f"({s['islands']['findings']:,} findings), together {s['total_seconds']} s.",
                   ""]
+    if "reconcile" in results:
+        s = results["reconcile"]
+        r = s["reconcile"]
+        lines += [f"Reconciliation: {s['load']['payments']:,} payer records (`synth --observed`"
+                  f", written in {s['write_seconds']} s) loaded in {s['load']['seconds']} s; "
+                  f"`reconcile` over the whole city {r['seconds']} s, {r['units']:,} units, "
+                  f"peak {r['peak_mb']:,} MB.", "",
+                  "| finding | truth | found | recall | precision |", "|---|---:|---:|---:|---:|",
+                  *(_row(kind, v["truth"], v["found"], v["recall"], v["precision"])
+                    for kind, v in r["score"].items()), ""]
     if "api" in results:
         s = results["api"]
         if "runs" in s:

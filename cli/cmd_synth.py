@@ -21,7 +21,13 @@ import click
 @click.option("--prefix", default=None,
               help="what every id starts with [default: the seed, s1- for --seed 1]; two "
                    "cities with different prefixes load side by side")
-def synth(persons: int, seed: int, years: str, out: Path, fmt: str, prefix: str | None) -> None:
+@click.option("--observed", is_flag=True,
+              help="also write OUT/observed/payments.csv, the payers' records with known "
+                   "duplicate, excess and missed aid, and truth.csv (docs/synth.md)")
+@click.option("--model", default="hangzhou", show_default=True,
+              help="with --observed: the model whose rules entitle the payments")
+def synth(persons: int, seed: int, years: str, out: Path, fmt: str, prefix: str | None,
+          observed: bool, model: str) -> None:
     """Write a synthetic city: households, certificates, enrolment and cases (docs/synth.md).
 
     \b
@@ -33,6 +39,10 @@ def synth(persons: int, seed: int, years: str, out: Path, fmt: str, prefix: str 
     started = time.perf_counter()
     paths = write_city(out, persons=persons, seed=seed, years=parse_years(years), fmt=fmt,
                        prefix=prefix)
+    if observed:
+        from medgraph.loaders.synth_observed import write_observed
+
+        paths += write_observed(out if fmt == "csv" else paths[0], out, seed, model)
     for path in paths:
         with path.open("rb") as handle:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))

@@ -117,12 +117,15 @@ def case_graph(
     settled = {r["id"]: r for r in results}
     for case in cases:
         result = settled.get(case["id"], {})
+        excess = given_excess(case)
         nodes.append(Node("Case", case["id"], clean({
             "id": case["id"], "model": TAG, "date": case["date"], "year": int(case["date"][:4]),
             "setting": case["setting"], "total_cost": float(case["total_cost"]),
             "policy_scope_cost": float(case["policy_scope_cost"]),
             "referred": bool(case.get("referred")), "facility_level": case.get("facility_level"),
+            # below 0 when the schemes together paid beyond the bill
             "out_of_pocket": result.get("out_of_pocket"),
+            "given_over_bill": True if excess else None, "given_excess": excess or None,
         })))
         edges.append(_edge("HAS_CASE", "Person", case["person_id"], "Case", case["id"]))
         explanations = {e.get("scheme"): e for e in result.get("explanations", [])}
@@ -142,6 +145,19 @@ def case_graph(
         for node in nodes:
             node.props["dataset"] = dataset
     return nodes, edges
+
+
+def given_excess(case: dict[str, Any]) -> float:
+    """How far the payments a case gives (`paid`) exceed its bill, in yuan; 0 within it.
+
+    Such a case loads (it is what reconciliation looks for) and is flagged `given_over_bill`.
+
+    >>> given_excess({"total_cost": 100.0, "paid": {"basic_medical_insurance": 80.0,
+    ...                                              "critical_illness_insurance": 30.5}})
+    10.5
+    """
+    fen = sum(round(float(v) * 100) for v in (case.get("paid") or {}).values())
+    return max(0, fen - round(float(case["total_cost"]) * 100)) / 100
 
 
 def band(fen: int) -> int:

@@ -629,10 +629,9 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
                       "paid_critical_illness_insurance", optional=True, from_json=from_json)
     paid_oma = _money(_column(k, "paid_other_medical_aid", n_cases), k_at,
                       "paid_other_medical_aid", optional=True, from_json=from_json)
-    over = np.maximum(paid_bmi, 0) + np.maximum(paid_cii, 0) + np.maximum(paid_oma, 0) > total
-    if over.any():
-        raise _fail(k_at, int(np.argmax(over)), "paid_critical_illness_insurance",
-                    "paid amounts add up to more than total_cost")
+    # Given payments above the bill are consistent data, not bad input: the very anomaly
+    # reconciliation looks for (000 §4.2 超额救助). They are settled (the schemes after them
+    # pay nothing) and the case is flagged when it is loaded (loaders.cases, given_over_bill).
     levels = _column(k, "facility_level", n_cases)
     if _is_arrow(levels) and not pc.any(pc.equal(levels, "")).as_py():
         case_level = _codes(levels, FACILITY_LEVELS, k_at, "facility_level")

@@ -534,7 +534,11 @@ def build_report(store: Any, model: str | None = None, lang: str = "zh",
         _kpi_detail(store, name, year, cites, t) for name in models]
     title = t("因病致贫返贫保障网络报告", "Report on the safety net against poverty caused "
               "by illness") + " · medgraph report"
+    from medgraph.visualizations.report_reconcile import reconciliation_part
+
+    reconciled = reconciliation_part(store, models, year, t, cites)
     parts = [("summary", summary), ("diagrams", diagrams), ("findings", details),
+             *([("reconciliation", reconciled)] if reconciled else []),
              ("indicators", indicators_part),
              ("citations", [f"<h2>{t('引用', 'Citations')}</h2>", cites.html()])]
     body = "".join(f'<section class="part" id="{pid}">{"".join(content)}</section>'
