@@ -28,7 +28,7 @@ import http.client
 import json
 from base64 import b64encode
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -108,12 +108,17 @@ class _EmbeddedBatch:
             cls._known[key] = cls(state.http_port, server.password())
         return cls._known[key]
 
-    def _request(self, path: str, body: bytes, content_type: str,
+    def _request(self, path: str, body: bytes | Iterable[bytes], content_type: str,
                  timeout: float = 3600.0) -> dict[str, Any]:
+        """POST `body` (bytes, or pieces sent as they come: chunked) and read the answer."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Authorization": self.auth, "Content-Type": content_type}
         try:
-            connection.request("POST", f"/api/v1{path}", body=body, headers={
-                "Authorization": self.auth, "Content-Type": content_type})
+            try:
+                connection.request("POST", f"/api/v1{path}", body=body, headers=headers,
+                                   encode_chunked=not isinstance(body, bytes))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the store refused the batch part way and closed: its answer says why
             response = connection.getresponse()
             text = response.read()
         except http.client.HTTPException as exc:  # an answer cut off: the store went away
@@ -159,12 +164,8 @@ class _EmbeddedBatch:
         # Vertices grouped by label: the server commits a label's vertices together.
         order = sorted(range(len(nodes)), key=lambda i: nodes[i].label)
         position: dict[tuple[str, str], int] = {}
-        lines: list[str] = []
         for index in order:
-            node = nodes[index]
-            position[(node.label, node.id)] = len(position)
-            lines.append(json.dumps({"@type": "vertex", "@class": node.label, **node.props},
-                                    ensure_ascii=False))
+            position[(nodes[index].label, nodes[index].id)] = len(position)
         if len(position) != len(nodes):
             raise StoreError("a batch names a node twice; nothing was written")
         outside = {(end_label, end_id) for e in edges
@@ -172,23 +173,34 @@ class _EmbeddedBatch:
                    if (end_label, end_id) not in position}
         self._ensure_types({n.label for n in nodes}, {e.type for e in edges})
         self._outside(store, outside)
+        ends = {**position, **self.rids}
 
-        def end(label: str, ident: str) -> int | str:
-            at = position.get((label, ident))
-            return at if at is not None else self.rids[(label, ident)]
+        def lines() -> Iterator[bytes]:
+            # Sent while they are encoded, so that the store reads and writes the first
+            # records while the rest are still being made (the two run on different cores).
+            piece: list[str] = []
+            for index in order:
+                node = nodes[index]
+                piece.append(_ENCODE({"@type": "vertex", "@class": node.label, **node.props}))
+                if len(piece) >= _LINES_PER_PIECE:
+                    yield ("\n".join(piece) + "\n").encode()
+                    piece = []
+            for edge in sorted(edges, key=lambda e: e.type):
+                piece.append(_ENCODE({"@type": "edge", "@class": edge.type,
+                                      "@from": ends[(edge.from_label, edge.from_id)],
+                                      "@to": ends[(edge.to_label, edge.to_id)], **edge.props}))
+                if len(piece) >= _LINES_PER_PIECE:
+                    yield ("\n".join(piece) + "\n").encode()
+                    piece = []
+            if piece:
+                yield "\n".join(piece).encode()
 
-        for edge in sorted(edges, key=lambda e: e.type):
-            lines.append(json.dumps({"@type": "edge", "@class": edge.type,
-                                     "@from": end(edge.from_label, edge.from_id),
-                                     "@to": end(edge.to_label, edge.to_id), **edge.props},
-                                    ensure_ascii=False))
         query = urlencode({
             "wal": "true", "refMode": "ordinal", "idMapping": "false",
             "vertexBatchSize": max(1, len(nodes)), "commitEvery": max(1, len(edges)),
             "expectedVertexCount": len(nodes), "expectedEdgeCount": len(edges),
             "expectedRecords": len(nodes) + len(edges)})
-        answer = self._request(f"/batch/{DATABASE}?{query}", "\n".join(lines).encode(),
-                               "application/x-ndjson")
+        answer = self._request(f"/batch/{DATABASE}?{query}", lines(), "application/x-ndjson")
         store.writes += 1  # answers cached from the store may now be stale
         created = {"nodes_created": int(answer.get("verticesCreated", -1)),
                    "relationships_created": int(answer.get("edgesCreated", -1))}
@@ -197,3 +209,8 @@ class _EmbeddedBatch:
                              f"{len(nodes):,} nodes and {created['relationships_created']:,} "
                              f"of {len(edges):,} relationships of a batch")
         return created
+
+
+# One encoder for every line: json.dumps with options builds a new encoder per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_LINES_PER_PIECE = 2_000
