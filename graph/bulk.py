@@ -24,6 +24,7 @@ The mechanisms differ because the stores' fastest paths do:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 from base64 import b64encode
@@ -114,11 +115,10 @@ class _EmbeddedBatch:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {"Authorization": self.auth, "Content-Type": content_type}
         try:
-            try:
+            # The store may refuse a batch part way and close: its answer then says why.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 connection.request("POST", f"/api/v1{path}", body=body, headers=headers,
                                    encode_chunked=not isinstance(body, bytes))
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the store refused the batch part way and closed: its answer says why
             response = connection.getresponse()
             text = response.read()
         except http.client.HTTPException as exc:  # an answer cut off: the store went away

@@ -50,7 +50,7 @@ from neo4j.exceptions import DatabaseError, IncompleteCommit, ServiceUnavailable
 
 from medgraph.graph import bulk
 from medgraph.graph.store import Store, StoreError
-from medgraph.loaders import datasets
+from medgraph.loaders import batch_digest, datasets
 from medgraph.loaders.errors import LoadStopped
 from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean, read_by_id
 from medgraph.settlement import RuleSet, SettlementInput, as_records, settle_vectorised
@@ -308,6 +308,17 @@ def _mark_writing(store: Store, dataset: str, nodes: list[Node]) -> None:
         {"name": dataset, **{label: sorted(ids[label]) or None for label in datasets.LABELS}})
 
 
+def _recorded_batches(store: Store, dataset: str) -> list[str]:
+    """The digests of the batches the dataset records as in (loaders.batch_digest)."""
+    rows = store.read("MATCH (d:Dataset {id: $name}) RETURN d.batches AS b", {"name": dataset})
+    return list(rows[0]["b"] or []) if rows else []
+
+
+def _record_batches(store: Store, dataset: str, digests: list[str]) -> None:
+    store.write("MATCH (d:Dataset {id: $name}) SET d.batches = $digests",
+                {"name": dataset, "digests": digests})
+
+
 def recover(store: Store, dataset: str) -> int:
     """Remove what a load killed while writing a batch left of it; the nodes removed.
 
@@ -328,10 +339,11 @@ def recover(store: Store, dataset: str) -> int:
 
 
 def _prune(store: Store, dataset: str, keep: dict[str, set[str]], plan: Plan, *,
-           dry_run: bool) -> None:
+           dry_run: bool, held: dict[str, int] | None = None) -> None:
     """Delete the dataset's nodes the input no longer names; count them into `plan`."""
     planned = set(plan.delete_nodes)
-    stale = [node for node in datasets.stale(store, dataset, keep) if node not in planned]
+    stale = [node for node in datasets.stale(store, dataset, keep, held)
+             if node not in planned]
     plan.delete_nodes += stale
     if stale and not dry_run:
         plan.detached += datasets.delete_nodes(store, stale)["relationships_deleted"]
@@ -411,30 +423,54 @@ def load_settled(
             store, dataset, source, digest, model))
     totals: Counter[str] = Counter()
     batches = list(household_batches(inp, cases_per_transaction))
+    key = batch_digest.load_key(model, dataset, years, rules)
+    recorded = [] if first_load else _recorded_batches(store, dataset)
+    digests: list[str] = []
+    skipped: list[int] = []
     done = {"persons": 0, "cases": 0}
-    for number, persons in enumerate(batches, start=1):
-        batch = inp.subset(persons)
+
+    def write(number: int, batch: SettlementInput, compare: bool) -> None:
         results = settle_vectorised(batch, rules)
         person_rows, case_rows = as_records(batch)
         nodes, edges = case_graph(person_rows, case_rows, results, model, years, dataset)
         where = (f"batch {number} of {len(batches)} (persons {batch.person_ids[0]} to "
                  f"{batch.person_ids[-1]}); {number - 1} batches are in ({done['persons']:,} "
                  f"persons, {done['cases']:,} cases)")
-        plan = _stopping(where, lambda nodes=nodes, edges=edges: _write_batch(
-            store, nodes, edges, first_load=first_load, dry_run=dry_run,
+        plan = _stopping(where, lambda: _write_batch(
+            store, nodes, edges, first_load=first_load and not compare, dry_run=dry_run,
             batch_size=rows_per_statement, progress=None, dataset=dataset, path=path))
         totals.update(plan.summary())
-        done["persons"] += len(person_rows)
-        done["cases"] += len(case_rows)
+
+    for number, persons in enumerate(batches, start=1):
+        batch = inp.subset(persons)
+        digests.append(batch_digest.batch_digest(key, batch))
+        if number <= len(recorded) and recorded[number - 1] == digests[-1]:
+            skipped.append(number)  # the store holds what this batch writes
+        else:
+            write(number, batch, compare=False)
+            if not dry_run:  # the batch is in: recorded in place of what was there
+                _stopping(f"recording batch {number}", lambda: _record_batches(
+                    store, dataset, digests + recorded[len(digests):]))
+        done["persons"] += len(batch.person_ids)
+        done["cases"] += len(batch)
         if progress is not None:
-            progress(len(case_rows))
+            progress(len(batch))
     if not first_load:
         keep = {"Person": set(inp.person_ids), "Household": households,
                 "Case": set(inp.case_ids), "Burden": _burden_ids(inp)}
+        held = datasets.count_held(store, dataset)
+        if skipped and any(held[label] < len(ids) for label, ids in keep.items()):
+            # Something the skipped batches wrote is gone (deleted by hand, taken over by
+            # another dataset): compare them with the store after all.
+            for number in skipped:
+                write(number, inp.subset(batches[number - 1]), compare=True)
+            held = None
         pruned = Plan()
         _stopping("removing what the input no longer has (every batch is in)",
-                  lambda: _prune(store, dataset, keep, pruned, dry_run=dry_run))
+                  lambda: _prune(store, dataset, keep, pruned, dry_run=dry_run, held=held))
         totals.update(pruned.summary())
+    if not dry_run and recorded[len(digests):]:
+        _record_batches(store, dataset, digests)
     if not dry_run:
         _stopping("recording the dataset as complete (every batch is in)",
                   lambda: datasets.finish(store, dataset, {
