@@ -1,10 +1,12 @@
 """Case data into the graph: persons, households, certificates, enrolment, cases, settlements.
 
 Case data is pseudonymous: a person is an id, a household and birth year at
-most; no names or ID numbers are stored. Everything goes through
-`loaders.sync`, so a load is validated first (by the settlement input reader),
-written in one transaction, and a second load of the same data changes
-nothing. Case data carries `model: "cases"`.
+most; no names or ID numbers are stored. A load is validated first (by the
+settlement input reader), then written a batch of whole households at a time:
+a batch new to the store through `graph.bulk.create` (the store's fastest
+path), any other as its difference from the store (`loaders.sync`), in one
+transaction. A second load of the same data changes nothing. Case data
+carries `model: "cases"`; docs/schema.md ("Datasets") states the contract.
 
 The shape (see docs/schema.md):
 
