@@ -62,6 +62,10 @@ class Schema:
                 dt.date.fromisoformat(value)
             except ValueError:
                 return f"{name} is not a real date: {value!r}"
+        if kind == "integer_list" and not (
+            isinstance(value, list) and all(type(v) is int for v in value)
+        ):
+            return f"{name} must be a list of whole numbers, got {value!r}"
         if kind == "string_list" and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):

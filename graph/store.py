@@ -428,6 +428,32 @@ class Store:
                 if not tx.closed():
                     tx.rollback()  # a read never commits anything
 
+    def stream(self, statement: str, params: dict[str, Any] | None = None, *,
+               timeout: float = 3600.0) -> Iterator[dict[str, Any]]:
+        """Run one of medgraph's own reads and yield its rows as the store sends them.
+
+        For reads of millions of rows (an export) in bounded memory. It runs as the reader
+        account. Neo4j stops it at `timeout`; the embedded store stops every statement at
+        its cap, and the error then says how to raise it.
+        """
+        with self.reader.session(database=self.database, fetch_size=5000,
+                                 default_access_mode=neo4j.READ_ACCESS) as session:
+            tx = session.begin_transaction(timeout=timeout)
+            try:
+                yield from (record.data() for record in tx.run(statement, params or {}))
+            except Neo4jError as exc:
+                error = _translate(exc, self.settings)
+                if isinstance(error, QueryTimeout) and self.settings.embedded:
+                    cap = self.settings.query_timeout_cap
+                    error = QueryTimeout(
+                        f"the embedded store stops every read at its cap of {cap:g} s and "
+                        "this one needed longer: restart it with a larger cap (medgraph db "
+                        "stop; MEDGRAPH_QUERY_TIMEOUT_CAP=3600 medgraph db start)")
+                raise error from None
+            finally:
+                if not tx.closed():
+                    tx.rollback()
+
     # -- writing -------------------------------------------------------------------
     def write(self, statement: str, params: dict[str, Any] | None = None) -> dict[str, int]:
         """Run one statement in its own write transaction; return its counters."""
