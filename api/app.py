@@ -19,11 +19,26 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medgraph.api import admin, cases, cypher, diagrams, entities, errors, findings, settlements
+from medgraph.api import (
+    admin,
+    burden,
+    cases,
+    console,
+    cypher,
+    diagrams,
+    entities,
+    entity,
+    errors,
+    findings,
+    search,
+    settlements,
+    whatif,
+)
 from medgraph.api.common import CitedJSONResponse
 from medgraph.api.deps import AuditLog, StoreDep, StoreHolder
 from medgraph.api.keys import KeyFile
 from medgraph.api.settings import ApiSettings, api_settings_from_env
+from medgraph.api.workspace import pages as workspace
 
 PREFIX = "/api/v1"
 
@@ -109,9 +124,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store.read("RETURN 1 AS ok", timeout=5)
         return {"status": "ok", "store": store.describe()}
 
-    for module in (entities, cases, findings, settlements, diagrams, cypher, admin):
+    for module in (entities, entity, search, cases, burden, findings, settlements, whatif,
+                   diagrams, console, cypher, admin):
         v1.include_router(module.router)
     app.include_router(v1)
+    workspace.install(app)
 
     assets = _swagger_assets(app)
 

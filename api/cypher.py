@@ -8,12 +8,14 @@ whatever its outcome (answered, refused, timed out, failed), is written to the a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from medgraph import output
 from medgraph.api.common import jsonable
 from medgraph.api.deps import AnalystKey, AuditDep, SettingsDep, Stopwatch, StoreDep
 
@@ -28,12 +30,15 @@ class CypherRequest(BaseModel):
                                                       "[default 1000, at most 10000]")
     timeout: float | None = Field(None, gt=0, description="seconds before the query is stopped "
                                                           "[default 10, at most 60]")
+    format: Literal["json", "csv"] = Field(  # noqa: A003 - the API's name
+        "json", description="csv: the rows as `medgraph query --format csv` prints them")
 
 
-@router.post("/cypher", summary="Run read-only Cypher (analyst); writes are refused (403)")
+@router.post("/cypher", summary="Run read-only Cypher (analyst); writes are refused (403)",
+             responses={200: {"content": {"text/csv": {}}}})
 async def cypher(*, body: CypherRequest, key: AnalystKey,
                  store: StoreDep, settings: SettingsDep,
-                 audit: AuditDep) -> dict[str, Any]:
+                 audit: AuditDep) -> Any:
     # Async, so that a query refused or told to wait (429) never takes one of the threads
     # every other endpoint runs in: only an admitted query does, while it runs.
     limit = min(body.limit or settings.cypher_limit, settings.cypher_max_limit)
@@ -48,6 +53,7 @@ async def cypher(*, body: CypherRequest, key: AnalystKey,
             rows = await run_in_threadpool(admitted.rows, limit + 1)
         truncated = len(rows) > limit
         rows = rows[:limit]
+        csv = output.render(rows, "csv") if body.format == "csv" else None
         answer = {"columns": list(rows[0]) if rows else [], "rows": jsonable(rows),
                   "row_count": len(rows), "truncated": truncated}
     except BaseException as exc:  # audited whatever it is, then answered by errors.py
@@ -56,4 +62,9 @@ async def cypher(*, body: CypherRequest, key: AnalystKey,
         raise
     ms = watch.ms()
     audit.write(key, "cypher", **entry, rows=len(rows), ms=ms, outcome="ok")
+    if csv is not None:
+        # The row count and whether the answer was cut travel as headers beside the CSV.
+        return Response(csv, media_type="text/csv; charset=utf-8",
+                        headers={"X-Row-Count": str(len(rows)),
+                                 "X-Truncated": str(truncated).lower()})
     return answer | {"ms": ms}

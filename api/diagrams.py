@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -35,6 +36,8 @@ def diagram(*, view: str = Path(..., max_length=100),
             limit: int | None = Query(None, ge=1, le=10_000,
                                       description="aggregate above this many nodes"),
             dpi: int | None = Query(None, ge=50, le=600, description="PNG resolution"),
+            links: bool = Query(False, description="SVG: each entity's box links to its "
+                                                   "workspace page (/entity/ID, /case/ID)"),
             key: ReaderKey, store: StoreDep) -> Response:
     try:
         from medgraph.visualizations import render
@@ -47,6 +50,8 @@ def diagram(*, view: str = Path(..., max_length=100),
                                          f"role; the key {key.name!r} is {key.role}")
     options = {"model": model, "lang": lang, "case_id": case_id, "limit": limit, "dpi": dpi}
     options = {name: value for name, value in options.items() if value is not None}
+    if links:
+        options["link"] = workspace_link
     try:
         with _DRAWING:
             content = render(store, view, format, **options)
@@ -56,3 +61,12 @@ def diagram(*, view: str = Path(..., max_length=100),
     except ValueError as exc:
         raise ApiError(422, "invalid_input", str(exc)) from None
     return Response(content, media_type=MEDIA[format])
+
+
+def workspace_link(ident: str, label: str) -> str:
+    """The workspace page of a node in a diagram.
+
+    >>> workspace_link("hz.civil affairs", "Agency"), workspace_link("C1", "Case")
+    ('/entity/hz.civil%20affairs', '/case/C1')
+    """
+    return f"/{'case' if label == 'Case' else 'entity'}/{quote(ident, safe='')}"

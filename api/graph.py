@@ -36,15 +36,15 @@ WITH n, outgoing, collect(CASE WHEN r IS NULL THEN NULL ELSE {{direction: 'in', 
      AS incoming
 RETURN n {{.*}} AS node, outgoing, incoming
 """
-_RELATIONS = _TEMPLATE.replace("TYPES", "|".join(MODEL_RELATIONS))
+RELATIONS = _TEMPLATE.replace("TYPES", "|".join(MODEL_RELATIONS))
 
 NEIGHBOURHOOD = {
-    "Agency": "MATCH (n:Agency {id: $id})" + _RELATIONS,
-    "Scheme": "MATCH (n:Scheme {id: $id})" + _RELATIONS,
-    "BenefitRule": "MATCH (n:BenefitRule {id: $id})" + _RELATIONS,
-    "BeneficiaryCategory": "MATCH (n:BeneficiaryCategory {id: $id})" + _RELATIONS,
-    "Document": "MATCH (n:Document {id: $id})" + _RELATIONS,
-    "Measure": "MATCH (n:Measure {id: $id})" + _RELATIONS,
+    "Agency": "MATCH (n:Agency {id: $id})" + RELATIONS,
+    "Scheme": "MATCH (n:Scheme {id: $id})" + RELATIONS,
+    "BenefitRule": "MATCH (n:BenefitRule {id: $id})" + RELATIONS,
+    "BeneficiaryCategory": "MATCH (n:BeneficiaryCategory {id: $id})" + RELATIONS,
+    "Document": "MATCH (n:Document {id: $id})" + RELATIONS,
+    "Measure": "MATCH (n:Measure {id: $id})" + RELATIONS,
 }
 
 # Only case data is person-level; the model's own nodes are public policy.

@@ -116,6 +116,67 @@ def step_settle(ctx: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A subprocess that reports its own peak memory: `medgraph whatif` as a user runs it.
+# ru_maxrss would carry over the forking parent's peak; VmHWM is the new program's own.
+_PEAK = ("import re, sys\nfrom pathlib import Path\nfrom medgraph.cli import main\ntry:\n"
+         "    main(sys.argv[1:])\nfinally:\n"
+         "    kb = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())\n"
+         "    print('peak_mb', int(kb.group(1)) / 1024 if kb else 0, file=sys.stderr)")
+
+
+def _whatif_cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with timed(out):
+        done = subprocess.run([sys.executable, "-c", _PEAK, "whatif", *args], env=env,
+                              capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"medgraph whatif failed: {done.stderr.strip()}")
+    peak = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("peak_mb")]
+    out["peak_mb"] = round(float(peak[-1]), 1) if peak else None
+    out["doc"] = json.loads(done.stdout)
+    return out
+
+
+def step_whatif(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A reform over the whole city, baseline and reform (docs/whatif.md): from the CSV
+    folder as `medgraph whatif` runs (process start and reading included), from columns
+    already in memory, and a goal-seek between the baseline and the rate at 100 %."""
+    from medgraph.analysis import whatif
+    from medgraph.loaders.model import data_dir
+    from medgraph.settlement.reforms import parse_reform, read_reform
+
+    reform = data_dir() / "hangzhou" / "reforms" / "marginal_80.yaml"
+    year = "2025"
+    cli = _whatif_cli([str(reform), "--city", str(ctx["city"]), "--year", year,
+                       "--format", "json"], ctx["env"])
+    inp = ctx.get("settled")
+    if inp is None:
+        from medgraph import settlement
+
+        inp = settlement.read_input(ctx["city"])
+    full = parse_reform("name: full\nchanges:\n  - rule: hangzhou.rule.ma_rate_marginal_low_income"
+                        "\n    set: {rate: 1.0}\n", "full.yaml")
+    memory: dict[str, Any] = {}
+    with timed(memory):
+        doc = whatif.run("hangzhou", [read_reform(reform)], inp, year=int(year))
+    top = whatif.run("hangzhou", [full], inp, year=int(year))
+    code = "comprehensive_coverage_rate"
+    low, high = (next(k["value"] for k in s["kpis"] if k["code"] == code)
+                 for s in (top["scenarios"][0], top["scenarios"][1]))
+    goal = f"{code}>={(low + high) / 2:.4f}"
+    sought = _whatif_cli(["--city", str(ctx["city"]), "--year", year, "--goal", goal, "--free",
+                          "hangzhou.rule.ma_rate_marginal_low_income.rate", "--format", "json"],
+                         ctx["env"])
+    change = cli["doc"]["scenarios"][1]["change"]
+    return {"cases": doc["cases"], "year": int(year), "reform": reform.name,
+            "from_csv_s": cli["seconds"], "from_csv_peak_mb": cli["peak_mb"],
+            "in_memory_s": memory["seconds"],
+            "cost_change_yuan": change["paid"], "goal": goal,
+            "goal_value": sought["doc"]["goal"]["value"],
+            "goal_settlements": sought["doc"]["goal"]["settlements"],
+            "goal_seek_s": sought["seconds"], "goal_seek_peak_mb": sought["peak_mb"]}
+
+
 def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
     from medgraph.loaders import cases as case_loader
     from medgraph.loaders.model import load_model, model_names, read_model
@@ -334,8 +395,8 @@ def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "synth": step_synth, "settle": step_settle, "import": step_import, "trace": step_trace,
-    "findings": step_findings, "api": step_api,
+    "synth": step_synth, "settle": step_settle, "whatif": step_whatif, "import": step_import,
+    "trace": step_trace, "findings": step_findings, "api": step_api,
 }
 
 

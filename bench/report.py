@@ -45,6 +45,16 @@ def to_markdown(results: dict[str, Any]) -> str:
                        s["vectorised_same_input_cases_per_s"]),
                   "", f"Reading the CSV folder took {s['read_csv_s']} s. Reference and "
                   f"vectorised paths agree to the fen: {s['paths_agree']}.", ""]
+    if "whatif" in results:
+        w = results["whatif"]
+        lines += ["| what-if (docs/whatif.md) | cases | s | peak MB |", "|---|---:|---:|---:|",
+                  _row(f"{w['reform']}, baseline and reform, from the CSV folder "
+                       "(`medgraph whatif`, process start included)", w["cases"],
+                       w["from_csv_s"], w["from_csv_peak_mb"]),
+                  _row("the same, cases already in memory", w["cases"], w["in_memory_s"], ""),
+                  _row(f"goal-seek `{w['goal']}` ({w['goal_settlements']} settlements; "
+                       f"rate found {w['goal_value']})", w["cases"], w["goal_seek_s"],
+                       w["goal_seek_peak_mb"]), ""]
     backends = results.get("backends", {})
     for name, part in backends.items():
         lines += [f"#### Store: {name} ({part.get('store', '?')})", ""]

@@ -96,7 +96,8 @@ def case_graph(
         pid = person["id"]
         household_of[pid] = person.get("household_id") or None
         nodes.append(Node("Person", pid, clean({"id": pid, "model": TAG,
-                                                "birth_year": person.get("birth_year")})))
+                                                "birth_year": person.get("birth_year"),
+                                                "district": person.get("district")})))
         household = person.get("household_id")
         if household:
             if household not in households:

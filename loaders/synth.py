@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from medgraph.loaders.districts import districts
 from medgraph.loaders.errors import InputError
 
 # -- Population -------------------------------------------------------------------------------
@@ -96,6 +97,9 @@ RECIPIENT_NOT_ENROLLED_SHARE = 0.001
 # (002 二(四)): the documents do not say how many of them are signed up. Drawn from its own
 # generator, so the rest of the city is the same with or without it.
 HUIMINBAO_TAKE_UP = 0.4
+# Hangzhou's districts and counties with their population shares: assumptions, from outside
+# the documents (data/hangzhou/districts/districts.yaml says where from).
+DISTRICTS = districts("hangzhou")
 
 # -- Care -------------------------------------------------------------------------------------
 # Settled cases per person per year at age 0-14 / 15-44 / 45-64 / 65+ (assumption, about a
@@ -184,6 +188,7 @@ class City:
     near_line_households: np.ndarray  # household indices (for docs and tests)
     multi_sick_households: np.ndarray
     huiminbao: np.ndarray | None = None  # bool: bought huiminbao (HUIMINBAO_TAKE_UP)
+    household_district: np.ndarray | None = None  # index into DISTRICTS, one per household
 
     @property
     def n_persons(self) -> int:
@@ -394,6 +399,10 @@ def generate_city(persons: int, seed: int, years: tuple[int, int] = (2023, 2025)
     _ensure_hard_cases(city, rng, recipient, expired)
     take_up = np.random.default_rng([seed, 14])
     city.huiminbao = city.enrolled & (take_up.random(persons) < HUIMINBAO_TAKE_UP)
+    # Districts: a stream of their own, so that adding them changed no other draw; each
+    # household in one, with probability population / total (data/hangzhou/districts/)
+    city.household_district = np.random.default_rng([seed, 15]).choice(
+        len(DISTRICTS), size=int(household.max()) + 1, p=[d.share for d in DISTRICTS])
     order = np.lexsort((city.case_person, city.case_day))  # by date, then person
     for name in ("case_person", "case_day", "case_setting", "total_cents", "scope_cents",
                  "referred", "case_level"):
@@ -458,7 +467,7 @@ def _expired_with_later_care(city: City, holders: np.ndarray, ends: np.ndarray) 
 
 # -- Writing ----------------------------------------------------------------------------------
 CSV_CHUNK = 200_000  # rows turned into text at a time: bounds memory at a million persons
-PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year", "huiminbao")
+PERSON_COLUMNS = ("id", "household_id", "enrolled", "birth_year", "huiminbao", "district")
 CERTIFICATE_COLUMNS = ("person_id", "category", "valid_from", "valid_to", "due_to_illness")
 CASE_COLUMNS = ("id", "person_id", "date", "setting", "total_cost", "policy_scope_cost",
                 "referred", "facility_level", "paid_basic_medical_insurance",
@@ -516,13 +525,15 @@ def write_csv(city: City, out: Path, prefix: str = "") -> list[Path]:
     categories = np.array(CATEGORIES, dtype=object)
     settings = np.array(SETTINGS, dtype=object)
     levels = np.array(LEVELS, dtype=object)
+    district_codes = np.array([d.code for d in DISTRICTS], dtype=object)
 
     def person_columns(rows: slice) -> list[list[str]]:
         index = np.arange(city.n_persons)[rows]
         return [text.persons(index), text.households(city.person_household[rows]),
                 _BOOL[city.enrolled[rows].astype(int)].tolist(),
                 city.birth_year[rows].astype(str).tolist(),
-                _BOOL[city.huiminbao[rows].astype(int)].tolist()]
+                _BOOL[city.huiminbao[rows].astype(int)].tolist(),
+                district_codes[city.household_district[city.person_household[rows]]].tolist()]
 
     def certificate_columns(rows: slice) -> list[list[str]]:
         return [text.persons(city.cert_person[rows]), categories[city.cert_category[rows]].tolist(),
@@ -556,11 +567,11 @@ def records(city: City, prefix: str = "") -> tuple[list[dict], list[dict]]:
                               "due_to_illness": illness})
     persons = [
         {"id": pid, "household_id": hid, "enrolled": enrolled, "birth_year": year,
-         "huiminbao": huiminbao, "certificates": held}
-        for pid, hid, enrolled, year, huiminbao, held in zip(
+         "huiminbao": huiminbao, "district": DISTRICTS[district].code, "certificates": held}
+        for pid, hid, enrolled, year, huiminbao, district, held in zip(
             text.persons(np.arange(city.n_persons)), text.households(city.person_household),
-            city.enrolled.tolist(), city.birth_year.tolist(), city.huiminbao.tolist(), certs,
-            strict=True)
+            city.enrolled.tolist(), city.birth_year.tolist(), city.huiminbao.tolist(),
+            city.household_district[city.person_household].tolist(), certs, strict=True)
     ]
     cases = [
         {"id": cid, "person_id": pid, "date": date, "setting": SETTINGS[s],

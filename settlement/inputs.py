@@ -106,6 +106,7 @@ class SettlementInput:
     paid_oma_fen: np.ndarray      # int64, other medical aid given on the case (002 二(二))
     csv: bool = False             # read from a CSV folder (errors name cases.csv and the line)
     case_row: np.ndarray | None = None  # in a subset: each case's row in the input read
+    district: list[str | None] | None = None  # per person: the district code given, if any
 
     def __len__(self) -> int:
         return len(self.case_ids)
@@ -149,6 +150,8 @@ class SettlementInput:
             paid_cii_fen=self.paid_cii_fen[cases], huiminbao=self.huiminbao[persons],
             paid_oma_fen=self.paid_oma_fen[cases], csv=self.csv,
             case_row=cases if self.case_row is None else self.case_row[cases],
+            district=None if self.district is None
+            else [self.district[i] for i in persons.tolist()],
         )
 
 
@@ -221,7 +224,7 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
     return _build(
         source,
         persons=({n: column(persons, n) for n in ("id", "household_id", "enrolled", "birth_year",
-                                                  "huiminbao")},
+                                                  "huiminbao", "district")},
                  json_locate("person", persons, lambda i: f"persons[{i}]")),
         certs=({n: column(certs, n) for n in ("person_id", "category", "valid_from", "valid_to",
                                               "due_to_illness")},
@@ -236,7 +239,7 @@ def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
 
 
 CSV_FILES = {
-    "persons.csv": (("id", "household_id", "enrolled"), ("birth_year", "huiminbao")),
+    "persons.csv": (("id", "household_id", "enrolled"), ("birth_year", "huiminbao", "district")),
     "certificates.csv": (("person_id", "category", "valid_from", "valid_to", "due_to_illness"),
                          ()),
     # facility_level is optional here: a case must give it only where a rule of the model
@@ -660,7 +663,14 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
         paid_bmi_fen=paid_bmi, paid_cii_fen=paid_cii,
         huiminbao=_bools(_column(p, "huiminbao", n_persons), p_at, "huiminbao", default=False),
         paid_oma_fen=paid_oma, csv=not from_json,
+        district=_districts(_column(p, "district", n_persons), p_at),
     )
+
+
+def _districts(col: Any, locate: Locate) -> list[str | None] | None:
+    """The district code of each person (text, as given), or None when nobody has one."""
+    texts = _texts(col, locate, "district", required=False)
+    return None if all(t in (None, "") for t in texts) else [t or None for t in texts]
 
 
 # -- back to records ---------------------------------------------------------------------------
@@ -684,6 +694,10 @@ def as_records(inp: SettlementInput) -> tuple[list[dict[str, Any]], list[dict[st
                for pid, hid, enrolled, year, hmb, certs in zip(
                    inp.person_ids, inp.household_ids, inp.enrolled.tolist(), inp.birth_year,
                    inp.huiminbao.tolist(), held, strict=True)]
+    if inp.district is not None:
+        for person, district in zip(persons, inp.district, strict=True):
+            if district:
+                person["district"] = district
     cases = []
     for cid, person, date, setting, level, total, scope, referred, bmi, cii, oma in zip(
             inp.case_ids, inp.case_person.tolist(), _iso(inp.case_day),

@@ -1,14 +1,17 @@
 """Headless Chromium over the Chrome DevTools protocol, with the standard library only.
 
-`open_page(path)` loads a local HTML file in a fresh headless Chromium and returns what a user
-would check: every request that was not the file itself or inline data, failed requests,
-console errors and uncaught exceptions, the page's text, and optionally a screenshot.
+`browser()` gives a tab driven like a user (go to a URL, wait, click, look) for the
+workspace's pages on a real server. `open_page(path)` loads a local HTML file in a fresh
+headless Chromium and returns what a user would check: every request that was not the file
+itself or inline data, failed requests, console errors and uncaught exceptions, the page's
+text, and optionally a screenshot.
 The websocket client is the small part of RFC 6455 the protocol needs (text frames).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -19,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,9 +119,9 @@ class _Socket:
             self.sock.settimeout(60)
 
 
-def open_page(path: Path, screenshot: Path | None = None, width: int = 1400,
-              height: int = 1000, evaluate: dict[str, str] | None = None) -> Page:
-    """Load `path` in headless Chromium and report what happened."""
+@contextlib.contextmanager
+def _chromium(width: int, height: int, downloads: Path | None = None) -> Iterator[_Socket]:
+    """A fresh headless Chromium with one blank tab, its DevTools socket, stopped afterwards."""
     profile = tempfile.mkdtemp(prefix="medgraph-chromium-")
     process = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -142,27 +146,108 @@ def open_page(path: Path, screenshot: Path | None = None, width: int = 1400,
             ws.call(f"{domain}.enable")
         ws.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                 deviceScaleFactor=1, mobile=False)
+        if downloads is not None:
+            ws.call("Page.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+        yield ws
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _collect(events: list[dict[str, Any]], page: Page, skip: str | None = None) -> None:
+    """Requests, failures and errors of the DevTools events, into `page`."""
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Network.requestWillBeSent":
+            requested = params["request"]["url"]
+            if requested != skip and not requested.startswith(("data:", "blob:")):
+                page.requests.append(requested)
+        elif method == "Network.loadingFailed":
+            page.failed.append(params.get("errorText", "?"))
+        elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
+            page.failed.append(f"{params['response']['status']} {params['response']['url']}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error",
+                                                                             "assert"):
+            page.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
+        elif method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            page.errors.append(str(details.get("exception", {}).get("description")
+                                   or details.get("text")))
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            page.errors.append(params["entry"]["text"])
+
+
+class Tab:
+    """One Chromium tab driven like a user: go to a URL, wait, click, type, look.
+
+    `page()` says what happened since the last `goto`: requests, failed ones (a network error
+    or an answer of 400 or more), console errors and exceptions, and the page's text.
+    """
+
+    def __init__(self, ws: _Socket) -> None:
+        self.ws = ws
+
+    def goto(self, url: str, ready: str = "true", timeout: float = 60) -> Page:
+        self.ws.events.clear()
+        self.ws.call("Page.navigate", url=url)
+        self.wait(ready, timeout)
+        return self.page()
+
+    def evaluate(self, expression: str) -> Any:
+        answer = self.ws.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                              awaitPromise=True)
+        if "exceptionDetails" in answer:
+            raise RuntimeError(f"{expression}: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
+    def wait(self, expression: str, timeout: float = 60) -> Any:
+        """Until `expression` is truthy (and the page's script has said it is ready)."""
+        deadline = time.monotonic() + timeout
+        check = f"document.getElementById('main')?.dataset.ready === 'true' && !!({expression})"
+        while time.monotonic() < deadline:
+            try:
+                value = self.evaluate(check)
+            except RuntimeError:
+                value = None  # the page is between documents
+            if value:
+                self.ws.drain(0.3)  # the events of what the page did last
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {expression!r}; the page says: "
+                             f"{self.evaluate('document.body && document.body.innerText')!r}")
+
+    def page(self) -> Page:
+        page = Page()
+        _collect(self.ws.events, page)
+        page.text = self.evaluate("document.body.innerText") or ""
+        return page
+
+    def screenshot(self, path: Path) -> None:
+        shot = self.ws.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@contextlib.contextmanager
+def browser(width: int = 1400, height: int = 1000,
+            downloads: Path | None = None) -> Iterator[Tab]:
+    """A headless Chromium tab for a test; downloads (if given) are saved in that folder."""
+    with _chromium(width, height, downloads) as ws:
+        yield Tab(ws)
+
+
+def open_page(path: Path, screenshot: Path | None = None, width: int = 1400,
+              height: int = 1000, evaluate: dict[str, str] | None = None) -> Page:
+    """Load `path` in headless Chromium and report what happened."""
+    with _chromium(width, height) as ws:
         url = path.resolve().as_uri()
         ws.call("Page.navigate", url=url)
         ws.drain(2.0)  # the load event and anything the scripts do after it
         page = Page()
-        for event in ws.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Network.requestWillBeSent":
-                requested = params["request"]["url"]
-                if requested != url and not requested.startswith("data:"):
-                    page.requests.append(requested)
-            elif method == "Network.loadingFailed":
-                page.failed.append(params.get("errorText", "?"))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error",
-                                                                                 "assert"):
-                page.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
-            elif method == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                page.errors.append(str(details.get("exception", {}).get("description")
-                                       or details.get("text")))
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                page.errors.append(params["entry"]["text"])
+        _collect(ws.events, page, skip=url)
         page.text = ws.call("Runtime.evaluate", expression="document.body.innerText",
                             returnByValue=True)["result"].get("value", "")
         for name, expression in (evaluate or {}).items():
@@ -172,10 +257,3 @@ def open_page(path: Path, screenshot: Path | None = None, width: int = 1400,
             shot = ws.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         return page
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(profile, ignore_errors=True)

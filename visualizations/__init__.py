@@ -5,7 +5,8 @@ SVG, PNG or PDF; `write_report(store, path, **options)` writes the one-file HTML
 for a path ending in .pdf, its PDF) and the CSV of every finding beside it.
 
 Views: coordination, mechanism, case (needs `case_id`), data-sharing, funding, responsibility.
-Options: model, lang (zh|en), case_id, limit (aggregate above this many nodes), dpi (PNG).
+Options: model, lang (zh|en), case_id, limit (aggregate above this many nodes), dpi (PNG),
+link (SVG: a function of an entity's id and label giving the URL its box leads to).
 
 >>> from medgraph.visualizations import FORMATS
 >>> FORMATS
@@ -30,6 +31,7 @@ def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     dpi = int(options.pop("dpi", 0) or 0)
+    link = options.pop("link", None)
     built = build(store, view, **options)
     if fmt == "html":
         from medgraph.visualizations.interactive import render_html
@@ -48,7 +50,7 @@ def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
             width, height = static.svg_inches(svg)
             pages.append((svg, width, height))
         return pdf.print_pdf(pdf.figure_pages(pages, built.title, static.SMALLEST_PT))
-    return draw(built, fmt, dpi or DPI)
+    return draw(built, fmt, dpi or DPI, link if fmt == "svg" else None)
 
 
 def write_report(store: Any, path: str | Path, **options: Any) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib
@@ -136,8 +137,10 @@ def _frame(width: float, height: float, view: View, legend: list[str]
     return fig, bottom, title_h, columns
 
 
-def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
-    """SVG or PNG of a network view."""
+def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI,
+               link: Callable[[str, str], str] | None = None) -> bytes:
+    """SVG or PNG of a network view; in SVG, `link(id, label)` is where each entity's box and
+    name lead (groups of many entities, drawn when a view is aggregated, lead nowhere)."""
     with plt.rc_context(_rc()):
         g = view.graph
         placed = layout.place(view)
@@ -170,14 +173,15 @@ def draw_graph(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
             attrs = g.nodes[node]
             w, h = placed.size[node]
             mark = attrs.get("highlight")
+            url = link(str(node), attrs["label"]) if link and attrs.get("label") else None
             ax.add_patch(FancyBboxPatch(
                 (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
                 facecolor=style.KINDS[attrs.get("kind", "other")].colour,
                 edgecolor=style.HIGHLIGHTS[mark][0] if mark else "#555555",
-                linewidth=2.6 if mark else 0.8, zorder=3, gid=f"box-{number}"))
+                linewidth=2.6 if mark else 0.8, zorder=3, gid=f"box-{number}", url=url))
             ax.text(x, y, "\n".join(placed.lines[node]), ha="center", va="center",
                     fontsize=layout.NODE_PT, zorder=4, linespacing=1.15,
-                    gid=f"boxtext-{number}")
+                    gid=f"boxtext-{number}", url=url)
         if texts:
             fig.legend(handles, texts, loc="lower center", ncol=columns, fontsize=8, frameon=False,
                        bbox_to_anchor=(0.5, MARGIN / 4 / fig_h))
@@ -381,5 +385,8 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         return _save(fig, fmt, dpi)
 
 
-def draw(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
-    return draw_matrix(view, fmt, dpi) if view.matrix is not None else draw_graph(view, fmt, dpi)
+def draw(view: View, fmt: str = "svg", dpi: int = DPI,
+         link: Callable[[str, str], str] | None = None) -> bytes:
+    if view.matrix is not None:
+        return draw_matrix(view, fmt, dpi)
+    return draw_graph(view, fmt, dpi, link)

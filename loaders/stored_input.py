@@ -1,0 +1,45 @@
+"""The loaded case data read back as a settlement input, to settle it again (what-if).
+
+`medgraph whatif` without --city reads the persons, certificates and cases the store
+holds (queries/stored_*.cypher) into the input `medgraph settle` reads, then settles them
+under the baseline and each reform. Payments the data gave (real settlement data, kept as
+SETTLED_BY with `given` in the explanation) are given again; what the engine computed is
+computed again.
+
+>>> from medgraph.graph.store import connect                          # doctest: +SKIP
+>>> with connect() as store:                                          # doctest: +SKIP
+...     inp = stored_input(store)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medgraph.graph.store import Store
+from medgraph.loaders.errors import InputError
+from medgraph.queries import load_query
+from medgraph.settlement.inputs import SettlementInput, parse_input
+
+
+def stored_input(store: Store, dataset: str | None = None) -> SettlementInput:
+    """The loaded persons and cases (of one dataset, or all) as a settlement input."""
+    params = {"dataset": dataset}
+    persons = store.read(load_query("stored_persons").text, params)
+    if not persons:
+        raise InputError("the store", "holds no case data" + (f" of dataset {dataset!r}"
+                         if dataset else "") + "; load some (`medgraph load cases`) or give "
+                         "--city", field="dataset" if dataset else None)
+    held: dict[str, list[dict[str, Any]]] = {}
+    for row in store.read(load_query("stored_certificates").text, params):
+        held.setdefault(row.pop("person_id"), []).append(row)
+    records = [{**{k: v for k, v in p.items() if v is not None}, "certificates":
+                held.get(p["id"], [])} for p in persons]
+    cases = []
+    for row in store.read(load_query("stored_cases").text, params):
+        given = {g["scheme"]: g["amount"] for g in row.pop("given") if g}
+        case = {k: v for k, v in row.items() if v is not None}
+        if given:
+            case["paid"] = given
+        cases.append(case)
+    return parse_input({"persons": records, "cases": cases},
+                       source=f"the store (dataset {dataset})" if dataset else "the store")
