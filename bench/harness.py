@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,9 @@ import numpy as np
 
 from medgraph.bench.measure import (
     children_peak_mb,
+    costed,
+    cpu_seconds,
+    load_average,
     machine,
     own_peak_mb,
     percentiles,
@@ -192,7 +196,7 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
 
     inp = ctx["settled"]
     rules = settlement.load_rules("hangzhou")
-    # Rows per statement, on a sample, each into an emptied case graph.
+    # Rows per statement of the Bolt path, on a sample, each into an emptied case graph.
     sample = inp.subset(np.arange(min(SWEEP_PERSONS, len(inp.person_ids))))
     sweep = []
     for size in BATCH_SIZES:
@@ -200,33 +204,26 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
         took = {}
         with timed(took):
             s = case_loader.load_settled(store, sample, rules, "hangzhou", dataset="bench",
-                                         rows_per_statement=size)
+                                         rows_per_statement=size, path="bolt")
         sweep.append({"batch_size": size, "nodes": s["nodes_created"],
                       "relationships": s["relationships_created"], "seconds": took["seconds"],
                       "rows_per_s": rate(s["nodes_created"] + s["relationships_created"],
                                          took["seconds"])})
     out["batch_sweep"] = sweep
     best = max(sweep, key=lambda r: r["rows_per_s"])["batch_size"]
+    # The whole city on the bulk path (the default), and on the Bolt path as the baseline,
+    # each into an empty store: the baseline into a second private store of the same kind,
+    # started for it and removed after (deleting a city costs as long as loading it).
+    if store.settings.embedded and not ctx.get("no_baseline"):
+        out["cases_load_bolt"] = _bolt_baseline(ctx, inp, rules, best)
     _clear_cases(store)
-    took = {}
-    with timed(took):  # settling each batch and building its records is part of the load
-        s = case_loader.load_settled(store, inp, rules, "hangzhou", dataset="bench",
-                                     rows_per_statement=best)
-    out["cases_load"] = {
-        "batch_size": best, "cases_per_transaction": case_loader.CASES_PER_TRANSACTION,
-        "persons": len(inp.person_ids), "cases": len(inp),
-        "nodes": s["nodes_created"], "relationships": s["relationships_created"],
-        "seconds": took["seconds"],
-        "nodes_per_s": rate(s["nodes_created"], took["seconds"]),
-        "relationships_per_s": rate(s["relationships_created"], took["seconds"]),
-        "rows_per_s": rate(s["nodes_created"] + s["relationships_created"], took["seconds"]),
-        "cases_per_s": rate(len(inp), took["seconds"])}
+    out["cases_load"] = _load_city(store, ctx.get("store_pid"), inp, rules, best, "bulk")
     if len(inp) <= RELOAD_MAX_CASES:  # a re-load reads everything back: long at 1m
         again = {}
-        with timed(again):
+        with costed(again, ctx.get("store_pid")):
             s = case_loader.load_settled(store, inp, rules, "hangzhou", dataset="bench",
-                                     rows_per_statement=best)
-        out["cases_reload"] = {"changes": sum(s.values()), "seconds": again["seconds"]}
+                                         rows_per_statement=best)
+        out["cases_reload"] = {"changes": sum(s.values()), **again}
     # The models again, nothing to change, beside the whole city: a model load must not read
     # the case data (it once scanned every node and relationship of the store).
     took = {}
@@ -235,6 +232,59 @@ def step_import(ctx: dict[str, Any]) -> dict[str, Any]:
     out["models_beside_cases"] = {"changes": changed, "seconds": took["seconds"]}
     ctx["case_ids"] = list(inp.case_ids)
     return out
+
+
+def _load_city(store: Any, store_pid: int | None, inp: Any, rules: Any, batch_size: int,
+               path: str) -> dict[str, Any]:
+    """Load the whole city on `path`; its counts, time, CPU of medgraph and of the store."""
+    from medgraph.loaders import cases as case_loader
+
+    took: dict[str, Any] = {}
+    with costed(took, store_pid):  # settling each batch and building its records included
+        s = case_loader.load_settled(store, inp, rules, "hangzhou", dataset="bench",
+                                     rows_per_statement=batch_size, path=path)
+    rows = s["nodes_created"] + s["relationships_created"]
+    return {"path": path, "batch_size": batch_size,
+            "cases_per_transaction": case_loader.CASES_PER_TRANSACTION,
+            "persons": len(inp.person_ids), "cases": len(inp),
+            "nodes": s["nodes_created"], "relationships": s["relationships_created"], **took,
+            "nodes_per_s": rate(s["nodes_created"], took["seconds"]),
+            "relationships_per_s": rate(s["relationships_created"], took["seconds"]),
+            "rows_per_s": rate(rows, took["seconds"]),
+            "cases_per_s": rate(len(inp), took["seconds"]),
+            "rows_per_cpu_s": rate(rows, took["medgraph_cpu_s"] + took["store_cpu_s"])}
+
+
+def _bolt_baseline(ctx: dict[str, Any], inp: Any, rules: Any, batch_size: int
+                   ) -> dict[str, Any]:
+    """The city on the Bolt path into a second private embedded store, removed after."""
+    from medgraph.graph.store import connect, embedded_server, settings_from_env
+    from medgraph.loaders.model import load_model, model_names, read_model
+
+    home = ctx["work"] / "home-bolt"
+    shutil.rmtree(home, ignore_errors=True)
+    settings = settings_from_env({**ctx["env"], "MEDGRAPH_HOME": str(home)})
+    server = embedded_server(settings)
+    try:
+        with connect(settings) as other:
+            for name in model_names():
+                load_model(other, read_model(name))
+            state = server.status()
+            return _load_city(other, state.pid if state else None, inp, rules, batch_size,
+                              "bolt")
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _store_pid(store: Any, env: dict[str, str]) -> int | None:
+    """The process id of the store, when it runs on this machine."""
+    from medgraph.graph.store import embedded_server
+
+    if store.settings.embedded:
+        state = embedded_server(store.settings).status()
+        return state.pid if state else None
+    return int(env["MEDGRAPH_NEO4J_PID"]) if env.get("MEDGRAPH_NEO4J_PID") else None
 
 
 def _clear_cases(store: Any) -> None:
@@ -367,13 +417,27 @@ def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
         ids = random.Random(11).sample(ctx["case_ids"], min(5_000, len(ctx["case_ids"])))
         urls = [f"{base}/cases/{case_id}/accountability" for case_id in ids]
         run_level(urls, key, 1, 1.0)  # warm up
-        runs = [run_level(urls, key, clients, API_SECONDS) for clients in API_CLIENTS]
+        runs = []
+        for clients in API_CLIENTS:
+            # CPU of the API and of the store per lookup (not the load generator's, which
+            # shares the cores here but would not on a real deployment).
+            api, store = cpu_seconds(server.pid), cpu_seconds(ctx.get("store_pid"))
+            run = run_level(urls, key, clients, API_SECONDS)
+            run["api_cpu_s"] = round(cpu_seconds(server.pid) - api, 3)
+            run["store_cpu_s"] = round(cpu_seconds(ctx.get("store_pid")) - store, 3)
+            run["load_average"] = load_average()
+            runs.append(run)
     finally:
         server.terminate()
         server.wait(30)
     return {"runs": [{"clients": r["clients"], "requests": r["requests"], "errors": r["errors"],
                       "rps": r["requests_per_s"], "p50_ms": r["p50_ms"],
-                      "p99_ms": r["p99_ms"]} for r in runs]}
+                      "p99_ms": r["p99_ms"],
+                      "api_cpu_ms_per_lookup": round(1000 * r["api_cpu_s"] / r["requests"], 3)
+                      if r["requests"] else None,
+                      "store_cpu_ms_per_lookup": round(1000 * r["store_cpu_s"] / r["requests"], 3)
+                      if r["requests"] else None,
+                      "load_average": r["load_average"]} for r in runs]}
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -428,7 +492,7 @@ def run(scale: str, work: Path, *, skip: tuple[str, ...] = (), backend: str = "e
         results["backends"][store_name] = into
         store_env = {**env, **neo4j_env} if store_name == "neo4j" else env
         with _bench_store(store_name, store_env, into) as store:
-            ctx.update(store=store, env=store_env)
+            ctx.update(store=store, env=store_env, store_pid=_store_pid(store, store_env))
             for name in STORE_STEPS:
                 step(name, into, f"[{store_name}] ")
         save()

@@ -79,3 +79,37 @@ def machine() -> dict[str, Any]:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cores": os.cpu_count(), "memory_gb": round(mem_gb, 1), "cpu": cpu,
             "python": platform.python_version(), "system": platform.platform()}
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far, from /proc; 0 when unknown.
+
+    Counted per process, so that a measure taken on a machine busy with other work still
+    says what this work cost.
+    """
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    """The machine's one-minute load average: how much else shared the cores."""
+    return round(os.getloadavg()[0], 2)
+
+
+@contextmanager
+def costed(into: dict[str, Any], store_pid: int | None) -> Iterator[None]:
+    """Record wall time, CPU of this process and of the store, and the load average."""
+    into["load_before"] = load_average()
+    start, own, store = time.perf_counter(), time.process_time(), cpu_seconds(store_pid)
+    try:
+        yield
+    finally:
+        into["seconds"] = round(time.perf_counter() - start, 3)
+        into["medgraph_cpu_s"] = round(time.process_time() - own, 2)
+        into["store_cpu_s"] = round(cpu_seconds(store_pid) - store, 2)
+        into["load_after"] = load_average()

@@ -79,9 +79,13 @@ def _store_section(results: dict[str, Any]) -> list[str]:
             lines.append(_row(f"cases sample, batch {r['batch_size']:,}", r["nodes"],
                               r["relationships"], r["seconds"], r["rows_per_s"]))
         c = s["cases_load"]
-        lines += [_row(f"all cases, batch {c['batch_size']:,}", c["nodes"], c["relationships"],
-                       c["seconds"], c["rows_per_s"]), "",
-                  f"Cases loaded: {c['cases']:,} at {c['cases_per_s']:,} cases/s "
+        loads = [(f"all cases, {c.get('path', 'bolt')} path", c)]
+        if "cases_load_bolt" in s:
+            loads.insert(0, ("all cases, bolt path (the baseline)", s["cases_load_bolt"]))
+        for label, r in loads:
+            lines.append(_row(label, r["nodes"], r["relationships"], r["seconds"],
+                              r["rows_per_s"]))
+        lines += ["", f"Cases loaded: {c['cases']:,} at {c['cases_per_s']:,} cases/s "
                   f"({c['nodes_per_s']:,} nodes/s, {c['relationships_per_s']:,} "
                   "relationships/s)." + (
                       f" A second load changed {s['cases_reload']['changes']} things in "
@@ -89,6 +93,21 @@ def _store_section(results: dict[str, Any]) -> list[str]:
                       f" The models loaded again beside the city, nothing to change: "
                       f"{s['models_beside_cases']['seconds']} s."
                       if "models_beside_cases" in s else ""), ""]
+        costs = [(label, r) for label, r in loads + [("re-load, nothing to change",
+                                                       s.get("cases_reload"))]
+                 if r and "store_cpu_s" in r]
+        if costs:
+            lines += ["| load | seconds | CPU s, medgraph | CPU s, store | load average "
+                      "before / after |", "|---|---:|---:|---:|---:|"]
+            lines += [_row(label, r["seconds"], r["medgraph_cpu_s"], r["store_cpu_s"],
+                           f"{r['load_before']} / {r['load_after']}") for label, r in costs]
+            if "cases_load_bolt" in s and s["cases_load_bolt"]["seconds"]:
+                base = s["cases_load_bolt"]
+                lines += ["", f"Bulk path / baseline: rows/s {_ratio(c, base, 'rows_per_s')}×, "
+                          f"store CPU {_ratio(c, base, 'store_cpu_s')}×, medgraph CPU "
+                          f"{_ratio(c, base, 'medgraph_cpu_s')}×, rows per CPU second "
+                          f"(both processes) {_ratio(c, base, 'rows_per_cpu_s')}×."]
+            lines.append("")
     if "trace" in results:
         s = results["trace"]
         lines += ["| trace | p50 ms | p90 ms | p99 ms |", "|---|---:|---:|---:|",
@@ -122,11 +141,16 @@ def _store_section(results: dict[str, Any]) -> list[str]:
     if "api" in results:
         s = results["api"]
         if "runs" in s:
-            lines += ["| API accountability lookup | clients | requests/s | p50 ms | p99 ms |",
-                      "|---|---:|---:|---:|---:|"]
+            lines += ["| API accountability lookup | clients | requests/s | p50 ms | p99 ms "
+                      "| CPU ms per lookup: API + store | load average |",
+                      "|---|---:|---:|---:|---:|---:|---:|"]
             for r in s["runs"]:
+                cpu = (f"{r['api_cpu_ms_per_lookup']} + {r['store_cpu_ms_per_lookup']} = "
+                       f"{round(r['api_cpu_ms_per_lookup'] + r['store_cpu_ms_per_lookup'], 3)}"
+                       if r.get("api_cpu_ms_per_lookup") is not None else None)
                 lines.append(_row("GET /api/v1/cases/{id}/accountability", r["clients"],
-                                  r["rps"], r["p50_ms"], r["p99_ms"]))
+                                  r["rps"], r["p50_ms"], r["p99_ms"], cpu,
+                                  r.get("load_average")))
             lines.append("")
         else:
             lines += [f"API: {s}", ""]
@@ -150,6 +174,11 @@ _COMPARED: list[tuple[str, tuple[str, ...], bool]] = [
     ("`islands` s", ("findings", "islands", "seconds"), False),
     ("store resident memory at peak, MB", ("memory", "store", "peak_rss_mb"), False),
 ]
+
+
+def _ratio(top: dict[str, Any], bottom: dict[str, Any], key: str) -> float | str:
+    """top[key] / bottom[key], two decimals; '?' when it cannot be told."""
+    return round(top[key] / bottom[key], 2) if bottom.get(key) else "?"
 
 
 def _get(results: dict[str, Any], path: tuple[str, ...]) -> Any:

@@ -45,9 +45,14 @@ def _progress(total: int) -> Iterator[Any]:
                    "another input")
 @click.option("--dry-run", is_flag=True,
               help="validate, settle and count the changes; write nothing")
+@click.option("--path", "write_path", type=click.Choice(["bulk", "bolt"]), default="bulk",
+              show_default=True,
+              help="how new batches are written: bulk is the store's fastest way (on the "
+                   "embedded store its batch endpoint; on Neo4j UNWIND over Bolt), bolt is "
+                   "UNWIND ... CREATE over Bolt on either store")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def load_cases_command(input_path: Path, model: str, batch_size: int, dataset: str | None,
-                       replace: bool, dry_run: bool, fmt: str) -> None:
+                       replace: bool, dry_run: bool, write_path: str, fmt: str) -> None:
     """Settle INPUT (a folder of CSV files or a JSON file) and make the graph hold it.
 
     The load is recorded as a dataset; relationships and nodes of the dataset that INPUT no
@@ -69,7 +74,7 @@ def load_cases_command(input_path: Path, model: str, batch_size: int, dataset: s
         totals = load_settled(store, inp, rules, model, dataset=name,
                               source=str(input_path.resolve()), replace=replace,
                               cases_per_transaction=batch_size, dry_run=dry_run,
-                              progress=bar.update if bar is not None else None)
+                              path=write_path, progress=bar.update if bar is not None else None)
     row = {"dataset": name, "model": model, "persons": len(inp.person_ids), "cases": len(inp),
            "dry_run": dry_run, **{k: totals[k] for k in COUNTERS}}
     click.echo(render([row], fmt, document=row))

@@ -291,7 +291,8 @@ class Store:
         It runs as the reader account, so it cannot write either.
         """
         timeout = self.settings.query_timeout if timeout is None else timeout
-        return self._run_read(statement, params or {}, timeout, limit, release=None)
+        return self._run_read(statement, params or {}, timeout, limit, release=None,
+                              own=True)
 
     def query(
         self,
@@ -330,7 +331,7 @@ class Store:
         return AdmittedQuery(self, statement, params, timeout, caller)
 
     def _run_read(self, statement: str, params: dict[str, Any], timeout: float,
-                  limit: int | None, release: Callable[[], None] | None
+                  limit: int | None, release: Callable[[], None] | None, own: bool = False
                   ) -> list[dict[str, Any]]:
         # A daemon thread, so that a query abandoned at its limit never holds up the caller,
         # nor the exit of the process, while the server stops it. `release` runs when the
@@ -339,7 +340,8 @@ class Store:
 
         def run() -> None:
             try:
-                outcome["rows"] = self._read(statement, params, timeout, limit)
+                outcome["rows"] = (self._read_own(statement, params, timeout, limit) if own
+                                   else self._read(statement, params, timeout, limit))
             except BaseException as exc:  # handed to the caller below
                 outcome["error"] = exc
             finally:
@@ -363,6 +365,37 @@ class Store:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["rows"]
+
+    def _read_own(
+        self, statement: str, params: dict[str, Any], timeout: float, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """One of medgraph's own statements, as an auto-commit transaction of the reader.
+
+        One exchange with the store instead of three (begin, run, roll back): for a small
+        read, such as each of the API's lookups, that halves the CPU both sides spend on it.
+        Analysts' queries keep the explicit read transaction (`_read`).
+        """
+        with self.reader.session(database=self.database,
+                                 default_access_mode=neo4j.READ_ACCESS) as session:
+            try:
+                result = session.run(neo4j.Query(statement, timeout=timeout), params)
+                rows = []
+                for record in result:
+                    if limit is not None and len(rows) >= limit:
+                        break
+                    rows.append(record.data())
+                result.consume()
+                return rows
+            except Neo4jError as exc:
+                error = _translate(exc, self.settings)
+                if isinstance(error, QueryTimeout):
+                    error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
+                                         "and the store stopped it")
+                raise error from None
+            except (OverflowError, TypeError, ValueError, UnicodeError,
+                    neo4j.exceptions.BrokenRecordError) as exc:
+                raise QueryError(f"a value cannot pass between medgraph and the store: "
+                                 f"{exc}") from None
 
     def _read(
         self, statement: str, params: dict[str, Any], timeout: float, limit: int | None

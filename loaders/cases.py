@@ -1,10 +1,12 @@
 """Case data into the graph: persons, households, certificates, enrolment, cases, settlements.
 
 Case data is pseudonymous: a person is an id, a household and birth year at
-most; no names or ID numbers are stored. Everything goes through
-`loaders.sync`, so a load is validated first (by the settlement input reader),
-written in one transaction, and a second load of the same data changes
-nothing. Case data carries `model: "cases"`.
+most; no names or ID numbers are stored. A load is validated first (by the
+settlement input reader), then written a batch of whole households at a time:
+a batch new to the store through `graph.bulk.create` (the store's fastest
+path), any other as its difference from the store (`loaders.sync`), in one
+transaction. A second load of the same data changes nothing. Case data
+carries `model: "cases"`; docs/schema.md ("Datasets") states the contract.
 
 The shape (see docs/schema.md):
 
@@ -48,8 +50,9 @@ from typing import Any
 import numpy as np
 from neo4j.exceptions import DatabaseError, IncompleteCommit, ServiceUnavailable, SessionExpired
 
-from medgraph.graph.store import Store, StoreError, WriteTransaction
-from medgraph.loaders import datasets
+from medgraph.graph import bulk
+from medgraph.graph.store import Store, StoreError
+from medgraph.loaders import batch_digest, datasets
 from medgraph.loaders.errors import LoadStopped
 from medgraph.loaders.sync import READ_BATCH, Edge, Node, Plan, apply_plan, clean, read_by_id
 from medgraph.settlement import RuleSet, SettlementInput, as_records, settle_vectorised
@@ -249,6 +252,7 @@ def load_cases(
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
     years: Iterable[int] | None = None,
+    path: str = "bulk",
 ) -> Plan:
     """Make the dataset `dataset` hold exactly this settled case data, in one transaction.
 
@@ -262,6 +266,8 @@ def load_cases(
     datasets.check_name(dataset)
     require_targets(store, persons, results, model)
     nodes, edges = case_graph(persons, cases, results, model, years, dataset)
+    if not dry_run:
+        recover(store, dataset)
     first_load = not case_data_in_store(store)
     if not first_load:
         datasets.check_claims(store, dataset, source, _ids(nodes, datasets.CLAIMED),
@@ -269,7 +275,8 @@ def load_cases(
     if not dry_run:
         datasets.begin(store, dataset, source, "", model)
     plan = _write_batch(store, nodes, edges, first_load=first_load, dry_run=dry_run,
-                        batch_size=batch_size, progress=progress)
+                        batch_size=batch_size, progress=progress,
+                        dataset=None if dry_run else dataset, path=path)
     if not first_load:
         _prune(store, dataset, _ids(nodes, datasets.LABELS), plan, dry_run=dry_run)
     if not dry_run:
@@ -278,32 +285,84 @@ def load_cases(
 
 
 def _write_batch(store: Store, nodes: list[Node], edges: list[Edge], *, first_load: bool,
-                 dry_run: bool, batch_size: int, progress: Callable[[int], None] | None
-                 ) -> Plan:
-    """Plan one batch against the store and write it in one transaction.
+                 dry_run: bool, batch_size: int, progress: Callable[[int], None] | None,
+                 dataset: str | None = None, path: str = "bulk") -> Plan:
+    """Plan one batch against the store and write it.
 
     Into a store that held no case data when the load began (`first_load`) every node and
     relationship is new: the comparison with the store is skipped and everything is
-    created. Otherwise the store is read, anchored on the ids of the batch.
+    created. Otherwise the store is read, anchored on the ids of the batch. A batch that is
+    new as a whole goes through `graph.bulk.create` (on `path`), recorded on its dataset
+    while it is written (a load cut off then is completed by `recover`); any other change
+    is written in one transaction.
     """
     fresh = first_load and _unique(nodes, edges)
     plan = Plan(create_nodes=nodes, create_edges=edges) if fresh else _diff(store, nodes, edges)
-    if not dry_run and plan.changes:
-        def write(tx: WriteTransaction) -> None:
-            if fresh:
-                _create_all(tx, plan, batch_size, progress or (lambda n: None))
-            else:
-                apply_plan(tx, plan, batch_size=batch_size, progress=progress)
-
-        store.write_transaction(write)
+    if dry_run or not plan.changes:
+        return plan
+    new_whole = fresh or (len(plan.create_nodes) == len(nodes)
+                          and len(plan.create_edges) == len(edges)
+                          and plan.changes == len(nodes) + len(edges) and _unique(nodes, edges))
+    if new_whole and dataset is not None:
+        _mark_writing(store, dataset, nodes)
+        bulk.create(store, nodes, edges, via=path, rows_per_statement=batch_size,
+                    progress=progress)
+        _mark_writing(store, dataset, [])
+    else:
+        store.write_transaction(lambda tx: apply_plan(tx, plan, batch_size=batch_size,
+                                                      progress=progress))
     return plan
 
 
+def _mark_writing(store: Store, dataset: str, nodes: list[Node]) -> None:
+    """Record on the dataset the ids of the batch being written (none: the batch is in).
+
+    The bulk path commits a batch in several steps; a load killed between them leaves part
+    of the batch, and these ids are what the next load removes before it writes the batch
+    again (`recover`).
+    """
+    ids = _ids(nodes, datasets.LABELS)
+    store.write("MATCH (d:Dataset {id: $name}) SET " + ", ".join(
+        f"d.writing_{label} = ${label}" for label in datasets.LABELS),  # null removes it
+        {"name": dataset, **{label: sorted(ids[label]) or None for label in datasets.LABELS}})
+
+
+def _recorded_batches(store: Store, dataset: str) -> list[str]:
+    """The digests of the batches the dataset records as in (loaders.batch_digest)."""
+    rows = store.read("MATCH (d:Dataset {id: $name}) RETURN d.batches AS b", {"name": dataset})
+    return list(rows[0]["b"] or []) if rows else []
+
+
+def _record_batches(store: Store, dataset: str, digests: list[str]) -> None:
+    store.write("MATCH (d:Dataset {id: $name}) SET d.batches = $digests",
+                {"name": dataset, "digests": digests})
+
+
+def recover(store: Store, dataset: str) -> int:
+    """Remove what a load killed while writing a batch left of it; the nodes removed.
+
+    Every node of such a batch was new when the batch began (loaders write only whole new
+    batches this way), so removing them all returns the store to the batch's start.
+    """
+    rows = store.read("MATCH (d:Dataset {id: $name}) RETURN properties(d) AS d",
+                      {"name": dataset})
+    if not rows:
+        return 0
+    held = rows[0]["d"]
+    stale = [(label, ident) for label in datasets.LABELS
+             for ident in held.get(f"writing_{label}") or []]
+    removed = datasets.delete_nodes(store, stale)["nodes_deleted"] if stale else 0
+    if stale:
+        _mark_writing(store, dataset, [])
+    return removed
+
+
 def _prune(store: Store, dataset: str, keep: dict[str, set[str]], plan: Plan, *,
-           dry_run: bool) -> None:
+           dry_run: bool, held: dict[str, int] | None = None) -> None:
     """Delete the dataset's nodes the input no longer names; count them into `plan`."""
     planned = set(plan.delete_nodes)
-    stale = [node for node in datasets.stale(store, dataset, keep) if node not in planned]
+    stale = [node for node in datasets.stale(store, dataset, keep, held)
+             if node not in planned]
     plan.delete_nodes += stale
     if stale and not dry_run:
         plan.detached += datasets.delete_nodes(store, stale)["relationships_deleted"]
@@ -340,6 +399,7 @@ def load_settled(
     rows_per_statement: int = ROWS_PER_STATEMENT,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    path: str = "bulk",
 ) -> Counter[str]:
     """Settle an input with `rules` and make the dataset `dataset` hold exactly it, whole
     households at a time, one transaction per batch of about `cases_per_transaction` cases.
@@ -367,6 +427,9 @@ def load_settled(
              | ({f"{model}.huiminbao"} if inp.huiminbao.any() else set()))
     days = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     years = sorted((np.unique(days) + 1970).tolist())  # enrolment spans the whole input
+    if not dry_run:
+        _stopping("removing the half-written batch of an earlier load",
+                  lambda: recover(store, dataset))
     first_load = not case_data_in_store(store)
     households = {h for h in inp.household_ids if h}
     if not first_load:
@@ -379,30 +442,54 @@ def load_settled(
             store, dataset, source, digest, model))
     totals: Counter[str] = Counter()
     batches = list(household_batches(inp, cases_per_transaction))
+    key = batch_digest.load_key(model, dataset, years, rules)
+    recorded = [] if first_load else _recorded_batches(store, dataset)
+    digests: list[str] = []
+    skipped: list[int] = []
     done = {"persons": 0, "cases": 0}
-    for number, persons in enumerate(batches, start=1):
-        batch = inp.subset(persons)
+
+    def write(number: int, batch: SettlementInput, compare: bool) -> None:
         results = settle_vectorised(batch, rules)
         person_rows, case_rows = as_records(batch)
         nodes, edges = case_graph(person_rows, case_rows, results, model, years, dataset)
         where = (f"batch {number} of {len(batches)} (persons {batch.person_ids[0]} to "
                  f"{batch.person_ids[-1]}); {number - 1} batches are in ({done['persons']:,} "
                  f"persons, {done['cases']:,} cases)")
-        plan = _stopping(where, lambda nodes=nodes, edges=edges: _write_batch(
-            store, nodes, edges, first_load=first_load, dry_run=dry_run,
-            batch_size=rows_per_statement, progress=None))
+        plan = _stopping(where, lambda: _write_batch(
+            store, nodes, edges, first_load=first_load and not compare, dry_run=dry_run,
+            batch_size=rows_per_statement, progress=None, dataset=dataset, path=path))
         totals.update(plan.summary())
-        done["persons"] += len(person_rows)
-        done["cases"] += len(case_rows)
+
+    for number, persons in enumerate(batches, start=1):
+        batch = inp.subset(persons)
+        digests.append(batch_digest.batch_digest(key, batch))
+        if number <= len(recorded) and recorded[number - 1] == digests[-1]:
+            skipped.append(number)  # the store holds what this batch writes
+        else:
+            write(number, batch, compare=False)
+            if not dry_run:  # the batch is in: recorded in place of what was there
+                _stopping(f"recording batch {number}", lambda: _record_batches(
+                    store, dataset, digests + recorded[len(digests):]))
+        done["persons"] += len(batch.person_ids)
+        done["cases"] += len(batch)
         if progress is not None:
-            progress(len(case_rows))
+            progress(len(batch))
     if not first_load:
         keep = {"Person": set(inp.person_ids), "Household": households,
                 "Case": set(inp.case_ids), "Burden": _burden_ids(inp)}
+        held = datasets.count_held(store, dataset)
+        if skipped and any(held[label] < len(ids) for label, ids in keep.items()):
+            # Something the skipped batches wrote is gone (deleted by hand, taken over by
+            # another dataset): compare them with the store after all.
+            for number in skipped:
+                write(number, inp.subset(batches[number - 1]), compare=True)
+            held = None
         pruned = Plan()
         _stopping("removing what the input no longer has (every batch is in)",
-                  lambda: _prune(store, dataset, keep, pruned, dry_run=dry_run))
+                  lambda: _prune(store, dataset, keep, pruned, dry_run=dry_run, held=held))
         totals.update(pruned.summary())
+    if not dry_run and recorded[len(digests):]:
+        _record_batches(store, dataset, digests)
     if not dry_run:
         _stopping("recording the dataset as complete (every batch is in)",
                   lambda: datasets.finish(store, dataset, {
@@ -540,27 +627,3 @@ def _diff(store: Store, nodes: list[Node], edges: list[Edge]) -> Plan:
                             plan.update_edges.append(edge)
     plan.create_edges = [edge for edge in edges if edge.id not in seen]
     return plan
-
-
-def _create_all(tx: WriteTransaction, plan: Plan, batch_size: int,
-                progress: Callable[[int], None]) -> None:
-    """Write a plan of new nodes and relationships only, with CREATE."""
-    by_label: dict[str, list[dict]] = defaultdict(list)
-    for node in plan.create_nodes:
-        by_label[node.label].append(node.props)
-    for label, rows in by_label.items():
-        for start in range(0, len(rows), batch_size):
-            chunk = rows[start:start + batch_size]
-            tx.run(f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": chunk})
-            progress(len(chunk))
-    by_shape: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for edge in plan.create_edges:
-        by_shape[(edge.from_label, edge.type, edge.to_label)].append(
-            {"from": edge.from_id, "to": edge.to_id, "props": edge.props})
-    for (from_label, rel_type, to_label), rows in by_shape.items():
-        for start in range(0, len(rows), batch_size):
-            chunk = rows[start:start + batch_size]
-            tx.run(f"UNWIND $rows AS row MATCH (a:{from_label} {{id: row.from}}) "
-                   f"MATCH (b:{to_label} {{id: row.to}}) "
-                   f"CREATE (a)-[r:{rel_type}]->(b) SET r = row.props", {"rows": chunk})
-            progress(len(chunk))

@@ -121,18 +121,25 @@ def begin(store: Store, name: str, source: str, digest: str, model: str) -> None
                 {"name": name, "source": source, "hash": digest, "model": model, "now": _now()})
 
 
-def stale(store: Store, name: str, keep: dict[str, set[str]]) -> list[tuple[str, str]]:
+def count_held(store: Store, name: str) -> dict[str, int]:
+    """How many nodes of each label the dataset holds: one scan per label."""
+    return {label: store.read(f"MATCH (n:{label}) WHERE n.dataset = $name RETURN count(n) AS n",
+                              {"name": name})[0]["n"] for label in LABELS}
+
+
+def stale(store: Store, name: str, keep: dict[str, set[str]],
+          held: dict[str, int] | None = None) -> list[tuple[str, str]]:
     """The dataset's nodes the input no longer has, as (label, id).
 
-    Counting first is one scan per label; the ids are read only when the count says that
-    some are left over, which after a re-load of the same input they are not.
+    Counting first (`held`, counted here unless given) is one scan per label; the ids are
+    read only when the count says that some are left over, which after a re-load of the
+    same input they are not.
     """
+    held = held if held is not None else count_held(store, name)
     found: list[tuple[str, str]] = []
     for label in LABELS:
         kept = keep.get(label, set())
-        held = store.read(f"MATCH (n:{label}) WHERE n.dataset = $name RETURN count(n) AS n",
-                          {"name": name})[0]["n"]
-        if held > len(kept):
+        if held[label] > len(kept):
             found += [(label, r["id"]) for r in store.read(
                 f"MATCH (n:{label}) WHERE n.dataset = $name RETURN n.id AS id", {"name": name})
                 if r["id"] not in kept]
