@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from medgraph.api.common import jsonable
-from medgraph.api.deps import AnalystKey, AuditDep, Stopwatch, StoreDep
+from medgraph.api.deps import AnalystKey, AuditDep, StoreDep
 from medgraph.api.errors import not_found
 
 router = APIRouter(tags=["cases"])
@@ -29,15 +29,7 @@ RETURN c.year AS year, p.id AS person_id, b {.*} AS burden
             summary="The out-of-pocket year of the case's person and household (analyst)")
 def burden(*, case_id: str = Path(..., max_length=300), key: AnalystKey, store: StoreDep,
            audit: AuditDep) -> dict[str, Any]:
-    watch = Stopwatch()
-    try:
-        rows = store.read(BURDEN, {"id": case_id})
-    except BaseException as exc:  # audited whatever it is, then answered by errors.py
-        audit.write(key, "burden", query="BURDEN", params={"id": case_id}, rows=0,
-                    ms=watch.ms(), outcome=f"{type(exc).__name__}: {exc}")
-        raise
-    audit.write(key, "burden", query="BURDEN", params={"id": case_id}, rows=len(rows),
-                ms=watch.ms(), outcome="ok" if rows else "not found")
+    rows = audit.read(store, key, "burden", "BURDEN", BURDEN, {"id": case_id})
     if not rows:
         raise not_found("case", case_id)
     row = rows[0]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path
 
 from medgraph.analysis.trace import AccountabilityCache, trace_case
 from medgraph.api.common import CitedJSONResponse, jsonable
-from medgraph.api.deps import AnalystKey, AuditDep, ReaderKey, Stopwatch, StoreDep
+from medgraph.api.deps import AnalystKey, AuditDep, ReaderKey, StoreDep
 from medgraph.api.errors import not_found
 
 router = APIRouter()
@@ -66,15 +66,7 @@ def accountability(*, case_id: str = Path(..., max_length=300),
 def person(*, person_id: str = Path(..., max_length=300), key: AnalystKey,
            store: StoreDep,
            audit: AuditDep) -> dict[str, Any]:
-    watch = Stopwatch()
-    try:
-        rows = store.read(PERSON, {"id": person_id})
-    except BaseException as exc:  # audited whatever it is, then answered by errors.py
-        audit.write(key, "person", query="PERSON", params={"id": person_id}, rows=0,
-                    ms=watch.ms(), outcome=f"{type(exc).__name__}: {exc}")
-        raise
-    audit.write(key, "person", query="PERSON", params={"id": person_id}, rows=len(rows),
-                ms=watch.ms(), outcome="ok" if rows else "not found")
+    rows = audit.read(store, key, "person", "PERSON", PERSON, {"id": person_id})
     if not rows:
         raise not_found("person", person_id)
     row = rows[0]

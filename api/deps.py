@@ -178,6 +178,21 @@ class AuditLog:
             with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(line)
 
+    def read(self, store: Store, key: ApiKey, action: str, name: str, statement: str,
+             params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one of medgraph's named reads for `key`, and write its audit line whatever
+        happens (an error is then answered by errors.py)."""
+        watch = Stopwatch()
+        try:
+            rows = store.read(statement, params)
+        except BaseException as exc:
+            self.write(key, action, query=name, params=params, rows=0, ms=watch.ms(),
+                       outcome=f"{type(exc).__name__}: {exc}")
+            raise
+        self.write(key, action, query=name, params=params, rows=len(rows), ms=watch.ms(),
+                   outcome="ok" if rows else "not found")
+        return rows
+
     def _rotate(self, incoming: int) -> None:
         try:
             size = self.path.stat().st_size

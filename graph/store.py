@@ -29,6 +29,7 @@ Both reads run as that reader account, so neither can write whatever its text sa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -376,26 +377,27 @@ class Store:
         Analysts' queries keep the explicit read transaction (`_read`).
         """
         with self.reader.session(database=self.database,
-                                 default_access_mode=neo4j.READ_ACCESS) as session:
-            try:
-                result = session.run(neo4j.Query(statement, timeout=timeout), params)
-                rows = []
-                for record in result:
-                    if limit is not None and len(rows) >= limit:
-                        break
-                    rows.append(record.data())
-                result.consume()
-                return rows
-            except Neo4jError as exc:
-                error = _translate(exc, self.settings)
-                if isinstance(error, QueryTimeout):
-                    error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
-                                         "and the store stopped it")
-                raise error from None
-            except (OverflowError, TypeError, ValueError, UnicodeError,
-                    neo4j.exceptions.BrokenRecordError) as exc:
-                raise QueryError(f"a value cannot pass between medgraph and the store: "
-                                 f"{exc}") from None
+                                 default_access_mode=neo4j.READ_ACCESS) as session, \
+                self._reading(timeout):
+            return _rows(session.run(neo4j.Query(statement, timeout=timeout), params), limit)
+
+    @contextlib.contextmanager
+    def _reading(self, timeout: float) -> Iterator[None]:
+        """The store's errors during a read as medgraph's (QueryTimeout, QueryError, ...)."""
+        try:
+            yield
+        except Neo4jError as exc:
+            error = _translate(exc, self.settings)
+            if isinstance(error, QueryTimeout):  # Neo4j stopped it at the limit it was sent
+                error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
+                                     "and the store stopped it")
+            raise error from None
+        except (OverflowError, TypeError, ValueError, UnicodeError,
+                neo4j.exceptions.BrokenRecordError) as exc:
+            # The driver could not encode a parameter or decode a value (a date of year
+            # -5000 exists in Cypher, not in Python).
+            raise QueryError(f"a value cannot pass between medgraph and the store: "
+                             f"{exc}") from None
 
     def _read(
         self, statement: str, params: dict[str, Any], timeout: float, limit: int | None
@@ -404,26 +406,8 @@ class Store:
                                  default_access_mode=neo4j.READ_ACCESS) as session:
             tx = session.begin_transaction(timeout=timeout)
             try:
-                result = tx.run(statement, params)
-                rows = []
-                for record in result:
-                    if limit is not None and len(rows) >= limit:
-                        break
-                    rows.append(record.data())
-                result.consume()
-                return rows
-            except Neo4jError as exc:
-                error = _translate(exc, self.settings)
-                if isinstance(error, QueryTimeout):  # Neo4j stopped it at the limit it was sent
-                    error = QueryTimeout(f"the query ran past its time limit of {timeout:g} s "
-                                         "and the store stopped it")
-                raise error from None
-            except (OverflowError, TypeError, ValueError, UnicodeError,
-                    neo4j.exceptions.BrokenRecordError) as exc:
-                # The driver could not encode a parameter or decode a value (a date of year
-                # -5000 exists in Cypher, not in Python).
-                raise QueryError(f"a value cannot pass between medgraph and the store: "
-                                 f"{exc}") from None
+                with self._reading(timeout):
+                    return _rows(tx.run(statement, params), limit)
             finally:
                 if not tx.closed():
                     tx.rollback()  # a read never commits anything
@@ -584,6 +568,17 @@ class WriteTransaction:
                 batch = []
         if batch:
             self.run(statement, {"rows": batch})
+
+
+def _rows(result: neo4j.Result, limit: int | None) -> list[dict[str, Any]]:
+    """At most `limit` rows of a result as dicts; the rest is discarded, not fetched."""
+    rows = []
+    for record in result:
+        if limit is not None and len(rows) >= limit:
+            break
+        rows.append(record.data())
+    result.consume()
+    return rows
 
 
 def _translate(exc: Neo4jError, settings: Settings | None = None) -> StoreError:
