@@ -30,6 +30,7 @@ from medgraph.api import (
     entity,
     errors,
     findings,
+    reconciliation,
     search,
     settlements,
     whatif,
@@ -125,7 +126,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         return {"status": "ok", "store": store.describe()}
 
     for module in (entities, entity, search, cases, burden, findings, settlements, whatif,
-                   diagrams, console, cypher, admin):
+                   reconciliation, diagrams, console, cypher, admin):
         v1.include_router(module.router)
     app.include_router(v1)
     workspace.install(app)

@@ -93,9 +93,9 @@ class _EmbeddedBatch:
         self.port = port
         self.auth = "Basic " + b64encode(f"{USER}:{password}".encode()).decode()
         self.types: set[str] = set()  # vertex and edge types known to exist
-        # Record ids of nodes outside a batch that edges point to (schemes, categories);
-        # a record keeps its id for its life, and these are model nodes a case load
-        # never deletes.
+        # Record ids of nodes outside a batch that edges point to (schemes, categories),
+        # looked up afresh for each batch: a model loaded again, or a store emptied, gives
+        # its nodes new record ids, and a stale one would be refused as "not found".
         self.rids: dict[tuple[str, str], str] = {}
 
     @classmethod
@@ -172,6 +172,7 @@ class _EmbeddedBatch:
                    for end_label, end_id in ((e.from_label, e.from_id), (e.to_label, e.to_id))
                    if (end_label, end_id) not in position}
         self._ensure_types({n.label for n in nodes}, {e.type for e in edges})
+        self.rids = {}
         self._outside(store, outside)
         ends = {**position, **self.rids}
 
