@@ -250,6 +250,8 @@ def test_case_page_shows_the_trace_settlement_and_year(server: Server) -> None:
                 assert item["agency_zh" if section != "funds" else "funder_zh"] in text
         assert trace["case"]["person_id"] in text
         assert f"{burden['burden']['household_out_of_pocket']:,.2f}" in text
+        # the household's count is of its members with cases, and says so
+        assert "members_with_cases" in text
         clean(tab.page(), server.url)
     with browser() as tab:  # a reader: the same trace without the person
         sign_in(tab, server, "reader")

@@ -387,9 +387,10 @@ async function burdenBox(id) {
     if (!found.burden) return el("p", { class: "muted", text: "No yearly burden recorded for this case's person." });
     const b = found.burden;
     return table([
-      { who: "person " + (found.person_id || ""), year: b.year, cases: b.cases, total_cost: b.total_cost, out_of_pocket: b.out_of_pocket, eligible: b.eligible },
-      { who: "household " + (b.household || ""), year: b.year, cases: b.household_members, total_cost: null, out_of_pocket: b.household_out_of_pocket, eligible: null },
-    ], ["who", "year", "cases", "total_cost", "out_of_pocket", "eligible"], { total_cost: money, out_of_pocket: money, eligible: money });
+      // The household's Burden holds its members with cases that year, not its cases.
+      { who: "person " + (found.person_id || ""), year: b.year, cases: b.cases, members_with_cases: null, total_cost: b.total_cost, out_of_pocket: b.out_of_pocket, eligible: b.eligible },
+      { who: "household " + (b.household || ""), year: b.year, cases: null, members_with_cases: b.household_members, total_cost: null, out_of_pocket: b.household_out_of_pocket, eligible: null },
+    ], ["who", "year", "cases", "members_with_cases", "total_cost", "out_of_pocket", "eligible"], { total_cost: money, out_of_pocket: money, eligible: money });
   } catch (error) { return failure(error); }
 }
 
