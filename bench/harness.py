@@ -484,6 +484,8 @@ def run(scale: str, work: Path, *, skip: tuple[str, ...] = (), backend: str = "e
         progress(f"{label}{name}: {json.dumps(into[name], ensure_ascii=False)[:300]}")
         save()
 
+    if "neo4j" in stores:  # refused before minutes of the other steps, not after them
+        _require_empty({**env, **neo4j_env})
     for name in STEPS:
         if name not in STORE_STEPS:
             step(name, results)
@@ -502,7 +504,7 @@ def run(scale: str, work: Path, *, skip: tuple[str, ...] = (), backend: str = "e
 @contextmanager
 def _bench_store(name: str, env: dict[str, str], into: dict[str, Any]) -> Iterator[Any]:
     """The store the store steps run on; its memory is recorded in `into` at the end."""
-    from medgraph.graph.store import StoreError, connect, embedded_server, settings_from_env
+    from medgraph.graph.store import connect, embedded_server, settings_from_env
 
     settings = settings_from_env(env)
     # The steps and the API subprocess read the configuration from the environment.
@@ -513,10 +515,7 @@ def _bench_store(name: str, env: dict[str, str], into: dict[str, Any]) -> Iterat
                      else "Neo4j " + _neo4j_sizes(env))
     with connect(settings) as store:
         if not settings.embedded:
-            held = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-            if held:
-                raise StoreError(f"the benchmark needs an empty database; {store.describe()} "
-                                 f"holds {held:,} nodes")
+            _require_empty(env, store)
             into["store_version"] = store.driver.get_server_info().agent  # "Neo4j/5.26.30"
         try:
             yield store
@@ -537,6 +536,21 @@ def _bench_store(name: str, env: dict[str, str], into: dict[str, Any]) -> Iterat
                         "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n "
                         "RETURN count(*) AS deleted"))[0]["deleted"]:
                     pass
+
+
+def _require_empty(env: dict[str, str], store: Any = None) -> None:
+    """StoreError unless the Neo4j database named by `env` holds no node: the benchmark
+    fills it and empties it afterwards."""
+    from medgraph.graph.store import StoreError, connect, settings_from_env
+
+    if store is None:
+        with connect(settings_from_env(env), apply_schema=False) as own:
+            return _require_empty(env, own)
+    held = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    if held:
+        raise StoreError(f"the benchmark needs an empty database; {store.describe()} "
+                         f"holds {held:,} nodes")
+    return None
 
 
 def _neo4j_sizes(env: dict[str, str]) -> str:
