@@ -31,7 +31,6 @@ records: the same records loaded twice are the same payments.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from typing import Any
 from medgraph.graph.store import Store, WriteTransaction
 from medgraph.loaders.datasets import DatasetConflict, check_name
 from medgraph.loaders.errors import InputError
-from medgraph.settlement.inputs import MAX_TEXT, MAX_YUAN
+from medgraph.settlement.inputs import MAX_TEXT, MAX_YUAN, read_json
 
 TAG = "payments"
 FIELDS = ("case_id", "person_id", "payer", "scheme", "amount", "date", "reference")
@@ -83,14 +82,7 @@ def read_records(path: str | Path) -> list[Record]:
                                     "holding payments.csv)")
     if path.suffix.lower() == ".csv":
         return _read_csv(path)
-    try:
-        obj = json.loads(path.read_text("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid JSON: {exc}",
-                         line=getattr(exc, "lineno", None)) from None
-    except RecursionError:
-        raise InputError(str(path), "not valid input: JSON nested too deeply") from None
-    return parse_records(obj, str(path))
+    return parse_records(read_json(path), str(path))
 
 
 def parse_records(obj: Any, source: str = "<request>") -> list[Record]:

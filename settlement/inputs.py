@@ -164,15 +164,20 @@ def read_input(path: str | Path) -> SettlementInput:
         return _read_csv_folder(path)
     if not path.is_file():
         raise InputError(str(path), "no such file or folder")
+    obj = read_json(path, " (the format is two levels of lists of objects)")
+    return parse_input(obj, source=str(path))
+
+
+def read_json(path: Path, shape: str = "") -> Any:
+    """A JSON file's content; InputError naming the file (and the line) when it is not JSON.
+    `shape` says, after "nested too deeply", what the input should look like."""
     try:
-        obj = json.loads(path.read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"not valid JSON: {exc}",
                          line=getattr(exc, "lineno", None)) from None
     except RecursionError:
-        raise InputError(str(path), "not valid input: JSON nested too deeply (the format is "
-                         "two levels of lists of objects)") from None
-    return parse_input(obj, source=str(path))
+        raise InputError(str(path), f"not valid input: JSON nested too deeply{shape}") from None
 
 
 def parse_input(obj: Any, source: str = "<request>") -> SettlementInput:
