@@ -20,7 +20,6 @@ last step (docs/whatif.md gives each measure's definition):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS, HIGH_COST_LINE, WARN
 from medgraph.loaders.districts import districts
 from medgraph.loaders.errors import InputError
 from medgraph.loaders.model import Model, model_dir, read_model
-from medgraph.settlement.inputs import SettlementInput, known_categories
+from medgraph.settlement.inputs import SettlementInput, cases_of_year, known_categories, years_of
 from medgraph.settlement.reforms import Reform, reform_rules, set_parameter
 from medgraph.settlement.rules import SCHEMES, RuleSet, to_fen
 from medgraph.settlement.vectorised import settle_payments
@@ -100,20 +99,6 @@ def run(model: str | Path, reforms: list[Reform], inp: SettlementInput, *,
     return doc
 
 
-def cases_of_year(inp: SettlementInput, year: int | None) -> SettlementInput:
-    """The input with only the cases dated in `year` (all of them when None). Caps run per
-    person and calendar year, so leaving other years out changes no payment of this one."""
-    if year is None:
-        return inp
-    keep = np.flatnonzero(_years(inp.case_day) == year)
-    fields = ("case_person", "case_day", "case_setting", "case_level", "total_fen", "scope_fen",
-              "referred", "paid_bmi_fen", "paid_cii_fen", "paid_oma_fen")
-    return dataclasses.replace(
-        inp, case_ids=[inp.case_ids[i] for i in keep.tolist()],
-        case_row=keep if inp.case_row is None else inp.case_row[keep],
-        **{name: getattr(inp, name)[keep] for name in fields})
-
-
 def _districts_of(model: str) -> tuple[Any, ...]:
     """The model's district list, () for a model without one (or one read from a folder)."""
     try:
@@ -123,17 +108,13 @@ def _districts_of(model: str) -> tuple[Any, ...]:
     return districts(model)  # a list that is there but wrong is refused
 
 
-def _years(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-
-
 class Population:
     """What does not depend on the rules: each case's person-year and household-year, and
     the certificates held on the date of care."""
 
     def __init__(self, inp: SettlementInput, model: str = "hangzhou") -> None:
         self.inp = inp
-        self.year = _years(inp.case_day)
+        self.year = years_of(inp.case_day)
         person = inp.case_person
         span = int(self.year.max() - self.year.min() + 1) if len(inp) else 1
         base = int(self.year.min()) if len(inp) else 0

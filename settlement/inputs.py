@@ -29,6 +29,7 @@ bad value.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ BIRTH_YEARS = range(1880, 2101)
 FIRST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))
 NOT_GIVEN = -1  # in paid_*_fen: the case carries no payment of its own for the scheme
 NO_LEVEL = -1   # in case_level: the case gives no facility level (read only where a rule needs it)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Where the bad value is: (file, line or None, field, what to say about the record).
 Locate = Callable[[int, str], tuple[str, int | None, str, str]]
@@ -69,7 +71,8 @@ def known_categories() -> tuple[str, ...]:
     (data/common/glossary.yaml), then the document-specific ones the shipped models define
     (namespaced, e.g. lingqiu.four_party_enrollees, the holders of Lingqiu's linkage card)."""
     def codes(path: Path) -> list[str]:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        # libyaml's loader: the pure-Python one took a second for the shipped models
+        raw = yaml.load(path.read_text("utf-8"), Loader=SAFE_LOADER) or {}
         return [e["code"] for e in raw.get("entities") or []
                 if e.get("label") == "BeneficiaryCategory" and e.get("code")]
     glossary = codes(data_dir() / "common" / "glossary.yaml")
@@ -155,17 +158,44 @@ class SettlementInput:
         )
 
 
+CASE_FIELDS = ("case_person", "case_day", "case_setting", "case_level", "total_fen", "scope_fen",
+               "referred", "paid_bmi_fen", "paid_cii_fen", "paid_oma_fen")
+
+
+def years_of(days: np.ndarray) -> np.ndarray:
+    """The calendar year of each day number."""
+    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def cases_of_year(inp: SettlementInput, year: int | None) -> SettlementInput:
+    """The input with only the cases dated in `year` (all of them when None). Caps run per
+    person and calendar year, so leaving other years out changes no payment of this one."""
+    if year is None:
+        return inp
+    keep = np.flatnonzero(years_of(inp.case_day) == year)
+    return dataclasses.replace(
+        inp, case_ids=[inp.case_ids[i] for i in keep.tolist()],
+        case_row=keep if inp.case_row is None else inp.case_row[keep],
+        **{name: getattr(inp, name)[keep] for name in CASE_FIELDS})
+
+
 # -- reading ---------------------------------------------------------------------------------
 
-def read_input(path: str | Path) -> SettlementInput:
-    """Read a JSON file or a folder of CSV files (persons.csv, certificates.csv, cases.csv)."""
+def read_input(path: str | Path, *, year: int | None = None) -> SettlementInput:
+    """Read a JSON file or a folder of CSV files (persons.csv, certificates.csv, cases.csv).
+
+    With `year`, only the cases dated in that year are kept (as `cases_of_year` does,
+    `case_row` naming each one's line); every record of the input is still checked. From a
+    CSV folder the other years' cases are then never turned into Python objects, which is
+    most of the time of reading a city."""
     path = Path(path)
     if path.is_dir():
-        return _read_csv_folder(path)
+        return _read_csv_folder(path, year)
     if not path.is_file():
         raise InputError(str(path), "no such file or folder")
     obj = read_json(path, " (the format is two levels of lists of objects)")
-    return parse_input(obj, source=str(path))
+    inp = parse_input(obj, source=str(path))
+    return inp if year is None else cases_of_year(inp, year)
 
 
 def read_json(path: Path, shape: str = "") -> Any:
@@ -255,7 +285,7 @@ CSV_FILES = {
 }
 
 
-def _read_csv_folder(folder: Path) -> SettlementInput:
+def _read_csv_folder(folder: Path, year: int | None = None) -> SettlementInput:
     tables = {}
     for name, (required, optional) in CSV_FILES.items():
         path = folder / name
@@ -267,7 +297,8 @@ def _read_csv_folder(folder: Path) -> SettlementInput:
                                 "holds a certificate)" if name == "certificates.csv" else ""))
         tables[name] = (_read_csv(path, required, optional), _csv_locate(str(path), name))
     inp = _build(str(folder), persons=tables["persons.csv"],
-                 certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False)
+                 certs=tables["certificates.csv"], cases=tables["cases.csv"], from_json=False,
+                 year=year)
     del tables
     # Arrow's allocator keeps what it freed for reuse: at four million cases, 600 MB that
     # nothing else in the process could use.
@@ -353,6 +384,8 @@ def _all_text(col: Sequence[Any]) -> bool:
 
 def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = True) -> list[Any]:
     """Texts of at most MAX_TEXT characters of valid UTF-8 (None or "" where not required)."""
+    if _arrow_texts_ok(col, required):
+        return col.to_pylist()
     out = list(_as_list(col))
     if _all_text(out) and not (required and "" in out) and _storable(out):
         return out
@@ -369,6 +402,19 @@ def _texts(col: Sequence[Any], locate: Locate, name: str, *, required: bool = Tr
             raise _fail(locate, i, name, f"not valid UTF-8 text (it holds a lone surrogate): "
                         f"{_short(value)}")
     return out
+
+
+def _arrow_texts_ok(col: Any, required: bool) -> bool:
+    """An Arrow text column that needs no check row by row: Arrow's reader has checked its
+    UTF-8 (which cannot hold a lone surrogate), so what is left is the length and, where
+    required, no empty value. False sends the column through the Python checks."""
+    if not _is_arrow(col) or col.null_count:
+        return False
+    if len(col) == 0:
+        return True
+    if required and pc.any(pc.equal(col, "")).as_py():
+        return False
+    return pc.max(pc.utf8_length(col)).as_py() <= MAX_TEXT
 
 
 def _storable(texts: list[Any]) -> bool:
@@ -388,9 +434,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
 
 
-def _arrow_index(col: Any, values: list[str]) -> np.ndarray | None:
+def _arrow_index(col: Any, values: Any) -> np.ndarray | None:
     """The position of each text of an Arrow column in `values`; None if one is not there."""
-    found = pc.index_in(col, value_set=pa.array(values, pa.string()))
+    found = pc.index_in(col, value_set=values if _is_arrow(values) else pa.array(values,
+                                                                                pa.string()))
     if found.null_count:
         return None
     return np.asarray(found.to_numpy(), dtype=np.int64)
@@ -554,9 +601,27 @@ def _arrow_yuan(col: Any, optional: bool) -> tuple[np.ndarray, np.ndarray] | Non
     return yuan, ~np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _arrow_ids_ok(col: Any) -> bool:
+    """An Arrow column of ids that are all storable texts and all different (in C++)."""
+    return _arrow_texts_ok(col, True) and _arrow_distinct(col)
+
+
+def _arrow_distinct(col: Any) -> bool:
+    """No text twice: at once when they come in ascending order (as synth and most exports
+    write ids), else by sorting (a third of the time of Arrow's hash count at 4M ids)."""
+    if len(col) < 2:
+        return True
+    if pc.all(pc.less(col[:-1], col[1:])).as_py():
+        return True
+    ordered = col.take(pc.sort_indices(col))
+    return not pc.any(pc.equal(ordered[:-1], ordered[1:])).as_py()
+
+
 def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
          ) -> tuple[list[str], dict[str, int]]:
     """The ids, checked unique, and (when `indexed`) the row of each."""
+    if not indexed and _arrow_ids_ok(col):
+        return col.to_pylist(), {}
     ids = _texts(col, locate, name)
     index = dict(zip(ids, range(len(ids)), strict=True)) if indexed else {}
     if len(index if indexed else set(ids)) != len(ids):
@@ -568,12 +633,15 @@ def _ids(col: Sequence[Any], locate: Locate, name: str, *, indexed: bool = True
     return ids, index
 
 
-def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) -> np.ndarray:
+def _refs(col: Sequence[Any], ids: Any, locate: Locate, name: str) -> np.ndarray:
+    """The position in `ids` (the persons' ids: a list, or an Arrow column of distinct
+    ones) of each id of `col`."""
     if _is_arrow(col):
-        found = _arrow_index(col, list(index))  # index: id -> its position, in order
+        found = _arrow_index(col, ids)
         if found is not None:
             return found
         col = col.to_pylist()
+    index = dict(zip(_as_list(ids), range(len(ids)), strict=True))
     try:
         return _lookup(col, index)
     except (KeyError, TypeError):
@@ -586,6 +654,11 @@ def _refs(col: Sequence[Any], index: dict[str, int], locate: Locate, name: str) 
 def _years(values: Sequence[Any], locate: Locate, *, from_json: bool) -> list[int | None]:
     """Birth years: whole numbers in BIRTH_YEARS, or absent. JSON gives a number (not
     1962.7, not true), CSV the digits (not 1990.5): both take the same years."""
+    if _is_arrow(values):
+        fast = _arrow_years(values)
+        if fast is not None:
+            return fast
+        values = values.to_pylist()
     out: list[int | None] = []
     for i, value in enumerate(values):
         if value is None or value == "":
@@ -604,6 +677,24 @@ def _years(values: Sequence[Any], locate: Locate, *, from_json: bool) -> list[in
     return out
 
 
+def _arrow_years(col: Any) -> list[int | None] | None:
+    """Birth years of an Arrow text column when every value is four digits in BIRTH_YEARS
+    or empty (what the Python code takes the same way); None sends it through that code."""
+    if col.null_count:
+        return None
+    empty = pc.equal(col, "")
+    if not pc.all(pc.or_(empty, pc.match_substring_regex(col, r"^[0-9]{4}$"))).as_py():
+        return None
+    years = np.asarray(pc.if_else(empty, "0", col).cast(pa.int64()).to_numpy(), dtype=np.int64)
+    given = ~np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    if not ((years[given] >= BIRTH_YEARS[0]) & (years[given] <= BIRTH_YEARS[-1])).all():
+        return None
+    out: list[int | None] = years.tolist()
+    for i in np.flatnonzero(~given).tolist():
+        out[i] = None
+    return out
+
+
 def _column(table: dict[str, Any], name: str, n: int) -> Any:
     """A column of a table, or n nulls when the table does not have it."""
     column = table.get(name)
@@ -611,18 +702,27 @@ def _column(table: dict[str, Any], name: str, n: int) -> Any:
 
 
 def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Locate],
-           cases: tuple[dict, Locate], from_json: bool) -> SettlementInput:
+           cases: tuple[dict, Locate], from_json: bool, year: int | None = None
+           ) -> SettlementInput:
+    """Check every record and convert the columns; with `year`, keep the cases of that year
+    only (their ids are the one per-case column that becomes Python objects)."""
     (p, p_at), (c, c_at), (k, k_at) = persons, certs, cases
-    person_ids, person_index = _ids(p["id"], p_at, "id")
+    person_ids, _ = _ids(p["id"], p_at, "id", indexed=False)
+    # the persons' ids as Arrow's reader gave them (checked distinct): what references are
+    # looked up in, without a dict of every id
+    person_index = p["id"] if _is_arrow(p["id"]) else person_ids
     n_persons = len(person_ids)
-    birth_year = _years(_as_list(_column(p, "birth_year", n_persons)), p_at, from_json=from_json)
+    birth_year = _years(_column(p, "birth_year", n_persons), p_at, from_json=from_json)
     cert_from, cert_to = _days(c["valid_from"], c_at, "valid_from"), _days(c["valid_to"], c_at,
                                                                         "valid_to")
     if (cert_from > cert_to).any():
         raise _fail(c_at, int(np.argmax(cert_from > cert_to)), "valid_to",
                     "valid_to is before valid_from")
     n_cases = len(k["id"])
-    case_ids, _ = _ids(k["id"], k_at, "id", indexed=False)
+    if _is_arrow(k["id"]) and _arrow_ids_ok(k["id"]):
+        case_ids = None  # taken below, for the cases kept
+    else:
+        case_ids, _ = _ids(k["id"], k_at, "id", indexed=False)
     total = _money(k["total_cost"], k_at, "total_cost", from_json=from_json)
     scope = _money(k["policy_scope_cost"], k_at, "policy_scope_cost", from_json=from_json)
     if (scope > total).any():
@@ -649,26 +749,36 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
         if len(rows):
             case_level[rows] = _codes([levels[i] for i in rows.tolist()], FACILITY_LEVELS,
                                       lambda i, name: k_at(int(rows[i]), name), "facility_level")
+    # checked in the order of the fields of SettlementInput, so that of two bad values the
+    # same one is named whatever is kept
+    household_ids = _texts(_column(p, "household_id", n_persons), p_at, "household_id",
+                           required=False)
+    enrolled = _bools(p["enrolled"], p_at, "enrolled")
+    cert_person = _refs(c["person_id"], person_index, c_at, "person_id")
+    cert_category = _codes(c["category"], known_categories(), c_at, "category")
+    cert_illness = _bools(c["due_to_illness"], c_at, "due_to_illness", default=False)
+    case_person = _refs(k["person_id"], person_index, k_at, "person_id")
+    case_day = _days(k["date"], k_at, "date")
+    kept = {"case_person": case_person, "case_day": case_day,
+            "case_setting": _codes(k["setting"], SETTINGS, k_at, "setting"),
+            "case_level": case_level, "total_fen": total, "scope_fen": scope,
+            "referred": _bools(k["referred"], k_at, "referred"),
+            "paid_bmi_fen": paid_bmi, "paid_cii_fen": paid_cii, "paid_oma_fen": paid_oma}
+    huiminbao = _bools(_column(p, "huiminbao", n_persons), p_at, "huiminbao", default=False)
+    district = _districts(_column(p, "district", n_persons), p_at)
+    case_row = None
+    if year is not None:
+        case_row = np.flatnonzero(years_of(case_day) == year)
+        kept = {name: column[case_row] for name, column in kept.items()}
+    if case_ids is None:
+        case_ids = (k["id"] if case_row is None else k["id"].take(case_row)).to_pylist()
+    elif case_row is not None:
+        case_ids = [case_ids[i] for i in case_row.tolist()]
     return SettlementInput(
-        source=source, person_ids=person_ids,
-        household_ids=_texts(_column(p, "household_id", n_persons), p_at, "household_id",
-                             required=False),
-        enrolled=_bools(p["enrolled"], p_at, "enrolled"), birth_year=birth_year,
-        cert_person=_refs(c["person_id"], person_index, c_at, "person_id"),
-        cert_category=_codes(c["category"], known_categories(), c_at, "category"),
-        cert_from=cert_from, cert_to=cert_to,
-        cert_illness=_bools(c["due_to_illness"], c_at, "due_to_illness", default=False),
-        case_ids=case_ids, case_person=_refs(k["person_id"], person_index, k_at, "person_id"),
-        case_day=_days(k["date"], k_at, "date"),
-        case_setting=_codes(k["setting"], SETTINGS, k_at, "setting"),
-        case_level=case_level,
-        total_fen=total, scope_fen=scope,
-        referred=_bools(k["referred"], k_at, "referred"),
-        paid_bmi_fen=paid_bmi, paid_cii_fen=paid_cii,
-        huiminbao=_bools(_column(p, "huiminbao", n_persons), p_at, "huiminbao", default=False),
-        paid_oma_fen=paid_oma, csv=not from_json,
-        district=_districts(_column(p, "district", n_persons), p_at),
-    )
+        source=source, person_ids=person_ids, household_ids=household_ids, enrolled=enrolled,
+        birth_year=birth_year, cert_person=cert_person, cert_category=cert_category,
+        cert_from=cert_from, cert_to=cert_to, cert_illness=cert_illness, case_ids=case_ids,
+        **kept, huiminbao=huiminbao, csv=not from_json, case_row=case_row, district=district)
 
 
 def _districts(col: Any, locate: Locate) -> list[str | None] | None:
