@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from medgraph.analysis.kpi import COMPARATORS, DEFINITIONS, HIGH_COST_LINE, WARNING_LINE
 from medgraph.loaders.districts import districts
@@ -108,6 +110,51 @@ def _districts_of(model: str) -> tuple[Any, ...]:
     return districts(model)  # a list that is there but wrong is refused
 
 
+def dense(keys: np.ndarray) -> np.ndarray:
+    """Each key's rank among the distinct keys: `np.unique(keys, return_inverse=True)[1]`
+    for keys that are small non-negative integers (persons x years), by a table the size of
+    their range instead of numpy's hash or sort (a second a call at a million cases)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    present = np.zeros(int(keys.max()) + 1, dtype=bool)
+    present[keys] = True
+    return (np.cumsum(present) - 1)[keys]
+
+
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """`np.unique(keys)` for small non-negative integers (person numbers), by a table."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.bincount(keys) > 0)
+
+
+def _household_of_person(inp: SettlementInput) -> np.ndarray:
+    """Per person, a household number: one per household id given, and a household of their
+    own for each person without one (Arrow's hash of the texts, not a dict of a million)."""
+    n = len(inp.person_ids)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    given = pa.array(inp.household_ids, pa.string())
+    empty = pc.fill_null(pc.equal(given, ""), True)
+    encoded = pc.if_else(empty, None, given).dictionary_encode()
+    number = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
+    alone = np.flatnonzero(number < 0)
+    number[alone] = len(encoded.dictionary) + np.arange(len(alone))
+    return number
+
+
+def _codes_of(texts: list[str | None] | None, n: int) -> tuple[list[str], np.ndarray]:
+    """The distinct non-empty texts, and per row the index of its text in them (-1 for
+    none): the persons' district codes."""
+    if texts is None:
+        return [], np.full(n, -1, dtype=np.int64)
+    column = pa.array(texts, pa.string())
+    encoded = pc.if_else(pc.fill_null(pc.equal(column, ""), True), None,
+                         column).dictionary_encode()
+    return (encoded.dictionary.to_pylist(),
+            np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64))
+
+
 class Population:
     """What does not depend on the rules: each case's person-year and household-year, and
     the certificates held on the date of care."""
@@ -118,28 +165,21 @@ class Population:
         person = inp.case_person
         span = int(self.year.max() - self.year.min() + 1) if len(inp) else 1
         base = int(self.year.min()) if len(inp) else 0
-        self.person_year = np.unique(person * span + (self.year - base),
-                                     return_inverse=True)[1]
-        households: dict[str, int] = {}
-        of_person = np.array([households.setdefault(h if h else f"\0{p}", len(households))
-                              for p, h in zip(inp.person_ids, inp.household_ids, strict=True)],
-                             dtype=np.int64)
-        self.household_year = np.unique(of_person[person] * span + (self.year - base),
-                                        return_inverse=True)[1]
+        self.person_year = dense(person * span + (self.year - base))
+        of_person = _household_of_person(inp)
+        self.household_year = dense(of_person[person] * span + (self.year - base))
         self.household_of_person_year = np.zeros(self.person_year.max() + 1 if len(inp) else 0,
                                                  dtype=np.int64)
         self.household_of_person_year[self.person_year] = self.household_year
         self.categories = known_categories()
         self._held = self._pairs()
         # districts: the model's list first (its order), then any other code the input gives
-        given = inp.district or [None] * len(inp.person_ids)
+        codes, self.person_district = _codes_of(inp.district, len(inp.person_ids))
         known = [d.code for d in _districts_of(model)]
-        others = sorted({d for d in given if d and d not in known})
-        present = {d for d in given if d}
-        self.districts = [d for d in known if d in present] + others
-        index = {d: k for k, d in enumerate(self.districts)}
-        self.person_district = np.array([index.get(d, -1) if d else -1 for d in given],
-                                        dtype=np.int64)
+        order = [d for d in known if d in codes] + sorted(d for d in codes if d not in known)
+        self.districts = order
+        rank = np.array([order.index(d) for d in codes] + [-1], dtype=np.int64)
+        self.person_district = rank[self.person_district]
 
     def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(case, category index) of every certificate valid on the date of a case."""
@@ -167,11 +207,19 @@ class Population:
     def person_category(self) -> list[str]:
         """Per person: the first category in the glossary's order held on the date of any
         of their cases, or `none` (a person without a case is `none` too)."""
+        names = self.category_names()
+        return [names[i] for i in self.person_category_index().tolist()]
+
+    def category_names(self) -> list[str]:
+        """What person_category_index numbers: the categories, then `none`."""
+        return list(self.categories) + [NO_CATEGORY]
+
+    def person_category_index(self) -> np.ndarray:
+        """person_category as indices into category_names()."""
         best = np.full(len(self.inp.person_ids), len(self.categories), dtype=np.int64)
         rows, category = self._held
         np.minimum.at(best, self.inp.case_person[rows], category)
-        names = list(self.categories) + [NO_CATEGORY]
-        return [names[i] for i in best.tolist()]
+        return best
 
 
 @dataclass
@@ -224,7 +272,7 @@ def kpis(pop: Population, s: Settled) -> dict[str, dict[str, Any]]:
     """The four indicators of 002 一 over the cases of recipients (analysis/kpi.py)."""
     rec = s.recipient
     total, paid = int(pop.inp.total_fen[rec].sum()), int(s.total_paid[rec].sum())
-    persons = np.unique(pop.inp.case_person[rec])
+    persons = distinct(pop.inp.case_person[rec])
     groups = pop.person_year[rec]
     size = int(groups.max()) + 1 if len(groups) else 0
     cost = np.bincount(groups, pop.inp.total_fen[rec], minlength=size)
@@ -418,7 +466,7 @@ def by_district(pop: Population, s: Settled) -> list[dict[str, Any]]:
     year_district = np.full(len(above), -1, dtype=np.int64)
     year_district[pop.person_year] = of_case
     above_by = np.bincount(year_district[above & (year_district >= 0)], minlength=n)
-    persons = np.bincount(pop.person_district[np.unique(pop.inp.case_person[rows])],
+    persons = np.bincount(pop.person_district[distinct(pop.inp.case_person[rows])],
                           minlength=n) if where.size else np.zeros(n, dtype=np.int64)
     return [{"district": code, "persons_with_care": int(persons[k]),
              "total_cost": _yuan(total[k]), "paid": _yuan(paid[k]),
@@ -430,8 +478,9 @@ def by_district(pop: Population, s: Settled) -> list[dict[str, Any]]:
 
 
 def differences(pop: Population, base: Settled, reform: Settled,
-                categories: list[str]) -> dict[str, Any]:
-    """What changes from the baseline to a reform: cost, crossings, winners and losers."""
+                categories: np.ndarray) -> dict[str, Any]:
+    """What changes from the baseline to a reform: cost, crossings, winners and losers;
+    `categories` is pop.person_category_index()."""
     p0, h0 = _above(pop, base)
     p1, h1 = _above(pop, reform)
     persons = len(pop.inp.person_ids)
@@ -439,11 +488,10 @@ def differences(pop: Population, base: Settled, reform: Settled,
                          minlength=persons) / 100
     has_case = np.bincount(pop.inp.case_person, minlength=persons) > 0
     band = np.where(has_case, bands(change), -1)
-    by_category: dict[str, list[int]] = {}
-    for category, k in zip(categories, band.tolist(), strict=True):
-        if k >= 0:
-            by_category.setdefault(category, [0] * len(BANDS))[k] += 1
-    order = {c: i for i, c in enumerate(list(known_categories()) + [NO_CATEGORY])}
+    # persons with a case, by category (in the glossary's order, `none` last) and band
+    names = pop.category_names()
+    counts = np.bincount(categories[has_case] * len(BANDS) + band[has_case],
+                         minlength=len(names) * len(BANDS)).reshape(len(names), len(BANDS))
     districts_of = []
     for k, code in enumerate(pop.districts):
         mine = has_case & (pop.person_district == k)
@@ -465,8 +513,8 @@ def differences(pop: Population, base: Settled, reform: Settled,
         "winners": int((has_case & (change < 0)).sum()),
         "losers": int((has_case & (change > 0)).sum()),
         "bands": list(BANDS),
-        "by_category": [{"category": c, "persons": counts}
-                        for c, counts in sorted(by_category.items(), key=lambda i: order[i[0]])],
+        "by_category": [{"category": name, "persons": row}
+                        for name, row in zip(names, counts.tolist(), strict=True) if any(row)],
         "by_district": districts_of,
     }
 
@@ -480,7 +528,7 @@ def compare(inp: SettlementInput, runs: list[Scenario], *, year: int | None = No
     if target_year is None:
         target_year = year or (int(pop.year.max()) if len(inp) else dt.date.today().year)
     settled = [settle_scenario(pop, s) for s in runs]
-    categories = pop.person_category()
+    categories = pop.person_category_index()
     out = []
     for k, s in enumerate(settled):
         row = summarise(pop, s, target_year)
@@ -488,7 +536,7 @@ def compare(inp: SettlementInput, runs: list[Scenario], *, year: int | None = No
             row["change"] = differences(pop, settled[0], s, categories)
         out.append(row)
     return {"model": runs[0].model.name, "year": year, "target_year": target_year,
-            "cases": len(inp), "persons": int(len(np.unique(inp.case_person))),
+            "cases": len(inp), "persons": int(len(distinct(inp.case_person))),
             "total_cost": _yuan(inp.total_fen.sum()), "scenarios": out,
             "_settled": settled, "_population": pop}
 

@@ -227,7 +227,9 @@ def whatif_command(reforms: tuple[Path, ...], city: Path | None, dataset: str | 
     if city is not None:
         if dataset is not None:
             raise click.UsageError("--dataset reads the store; with --city it has no use")
-        inp = settlement.read_input(city)              # InputError: exit 2, nothing written
+        # only --year's cases are kept (every record is still checked); InputError: exit 2,
+        # nothing written
+        inp = settlement.read_input(city, year=year)
     else:
         from medgraph.graph.store import connect
         from medgraph.loaders.stored_input import stored_input

@@ -173,6 +173,8 @@ def cases_of_year(inp: SettlementInput, year: int | None) -> SettlementInput:
     if year is None:
         return inp
     keep = np.flatnonzero(years_of(inp.case_day) == year)
+    if len(keep) == len(inp) and inp.case_row is not None:
+        return inp  # already these cases (read_input with year): the same rows named
     return dataclasses.replace(
         inp, case_ids=[inp.case_ids[i] for i in keep.tolist()],
         case_row=keep if inp.case_row is None else inp.case_row[keep],
