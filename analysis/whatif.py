@@ -86,16 +86,16 @@ def run(model: str | Path, reforms: list[Reform], inp: SettlementInput, *,
     runs = scenarios(base, reforms)
     for scenario in runs:
         check_required(inp, scenario.rules)
-    sought = None
+    sought, pop = None, None
     if goal is not None and free is not None:
         goalseek.parse_goal(goal)
-        sought = goalseek.seek(Population(cases_of_year(inp, year), base.name), base, free,
-                               goal, step)
+        pop = Population(cases_of_year(inp, year), base.name)  # compare's too
+        sought = goalseek.seek(pop, base, free, goal, step)
         if sought.value is not None:
             changed = set_parameter(base, sought.rule, sought.parameter, sought.value, "--free")
             runs.append(Scenario(f"{free} = {sought.value:g}", changed,
                                  reform_rules(changed, None)))
-    doc = compare(inp, runs, year=year, target_year=target_year)
+    doc = compare(inp, runs, year=year, target_year=target_year, population=pop)
     if sought is not None:
         doc["goal"] = sought.to_dict()
     return doc
@@ -520,11 +520,13 @@ def differences(pop: Population, base: Settled, reform: Settled,
 
 
 def compare(inp: SettlementInput, runs: list[Scenario], *, year: int | None = None,
-            target_year: int | None = None) -> dict[str, Any]:
+            target_year: int | None = None, population: Population | None = None
+            ) -> dict[str, Any]:
     """Settle the cases (of `year`, or all) under each scenario; the JSON document of
-    `medgraph whatif` and `POST /api/v1/whatif`. The first scenario is the baseline."""
-    inp = cases_of_year(inp, year)
-    pop = Population(inp, runs[0].model.name)
+    `medgraph whatif` and `POST /api/v1/whatif`. The first scenario is the baseline.
+    `population`: the Population of those cases when the caller has built it already."""
+    inp = cases_of_year(inp, year) if population is None else population.inp
+    pop = population or Population(inp, runs[0].model.name)
     if target_year is None:
         target_year = year or (int(pop.year.max()) if len(inp) else dt.date.today().year)
     settled = [settle_scenario(pop, s) for s in runs]
