@@ -653,6 +653,19 @@ def _refs(col: Sequence[Any], ids: Any, locate: Locate, name: str) -> np.ndarray
         raise
 
 
+def _refs_at_once(certs: Any, cases: Any, ids: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The persons of certificates and of cases (Arrow columns) looked up in one pass: the
+    table of a million ids is built once, not twice. None when one is not found (or the
+    columns are not Arrow's): _refs then names the record."""
+    if not (_is_arrow(certs) and _is_arrow(cases) and _is_arrow(ids)):
+        return None
+    found = _arrow_index(pa.chunked_array([*pa.chunked_array(certs).chunks,
+                                           *pa.chunked_array(cases).chunks], pa.string()), ids)
+    if found is None:
+        return None
+    return found[:len(certs)], found[len(certs):]
+
+
 def _years(values: Sequence[Any], locate: Locate, *, from_json: bool) -> list[int | None]:
     """Birth years: whole numbers in BIRTH_YEARS, or absent. JSON gives a number (not
     1962.7, not true), CSV the digits (not 1990.5): both take the same years."""
@@ -756,10 +769,11 @@ def _build(source: str, *, persons: tuple[dict, Locate], certs: tuple[dict, Loca
     household_ids = _texts(_column(p, "household_id", n_persons), p_at, "household_id",
                            required=False)
     enrolled = _bools(p["enrolled"], p_at, "enrolled")
-    cert_person = _refs(c["person_id"], person_index, c_at, "person_id")
+    both = _refs_at_once(c["person_id"], k["person_id"], person_index)
+    cert_person = both[0] if both else _refs(c["person_id"], person_index, c_at, "person_id")
     cert_category = _codes(c["category"], known_categories(), c_at, "category")
     cert_illness = _bools(c["due_to_illness"], c_at, "due_to_illness", default=False)
-    case_person = _refs(k["person_id"], person_index, k_at, "person_id")
+    case_person = both[1] if both else _refs(k["person_id"], person_index, k_at, "person_id")
     case_day = _days(k["date"], k_at, "date")
     kept = {"case_person": case_person, "case_day": case_day,
             "case_setting": _codes(k["setting"], SETTINGS, k_at, "setting"),
