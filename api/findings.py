@@ -71,7 +71,14 @@ def kpis(*, year: int = Query(..., ge=1900, le=2200),
          model: str = Query("hangzhou", max_length=100),
          high_cost_line: float = Query(k.HIGH_COST_LINE, gt=0, le=1e9),
          warning_line: float = Query(k.WARNING_LINE, gt=0, le=1e9),
+         by: Literal["district"] | None = Query(None, description="also each district of "
+                                                "the persons; the city's rows have district "
+                                                "null"),
          paging: PagingDep, key: ReaderKey,
          store: StoreDep) -> dict[str, Any]:
-    rows = k.kpis(store, year, model, high_cost_line=high_cost_line, warning_line=warning_line)
+    lines = {"high_cost_line": high_cost_line, "warning_line": warning_line}
+    if by is None:
+        rows = k.kpis(store, year, model, **lines)
+    else:
+        rows = k.district_rows(k.by_district(store, year, model, **lines), city=None)
     return jsonable(paging.page(rows))

@@ -508,3 +508,33 @@ def test_the_whatif_panel_runs_reforms_and_its_url_runs_them_again(server: Serve
         tab.wait("document.querySelector('#whatif p')")
         assert "needs an analyst key" in tab.page().text
         assert tab.evaluate("document.querySelector('#whatif-result')") is None
+
+
+def test_kpis_by_district_add_up_to_the_city_and_agree_with_the_whatif(server: Server) -> None:
+    city = server.get("/kpis", params={"year": 2024, "model": "hangzhou"}).json()["items"]
+    split = server.get("/kpis", params={"year": 2024, "model": "hangzhou", "by": "district",
+                                        "limit": 1000}).json()["items"]
+    assert [{k: v for k, v in row.items() if k != "district"} for row in split
+            if row["district"] is None] == city
+    districts = {row["district"] for row in split if row["district"] is not None}
+    assert len(districts) >= 2  # the districts of the recipients
+    for code in ("comprehensive_coverage_rate", "subsidised_enrolment_rate"):
+        base = sum(r["base"] for r in split if r["code"] == code and r["district"] is not None)
+        assert base == next(r["base"] for r in city if r["code"] == code)  # each person once
+    # the same rates by the settlement engine, from the loaded cases (analysis/whatif.py)
+    doc = server.post("/whatif", json={"year": 2024, "reforms": ["marginal_80"]}).json()
+    engine = {d["district"]: d["comprehensive_coverage_rate"]
+              for d in doc["scenarios"][0]["by_district"]}
+    store = {r["district"]: r["value"] for r in split
+             if r["code"] == "comprehensive_coverage_rate" and r["district"] is not None}
+    measured = {d: v for d, v in store.items() if v is not None}
+    assert measured and all(round(engine[d], 4) == v for d, v in measured.items())
+    cli = medgraph(server.env, "kpi", "--year", "2024", "--by", "district", "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+    assert {r["district"] for r in json.loads(cli.stdout)} == districts | {"(city)"}
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/dashboards?model=hangzhou&year=2024")
+        tab.wait("document.querySelector('#kpi-districts table')")
+        shown = tab.evaluate("[...document.querySelectorAll('#kpi-districts tbody tr')]"
+                             ".map(r => r.children[0].textContent)")
+        assert set(shown) == districts

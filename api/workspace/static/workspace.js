@@ -555,8 +555,7 @@ PAGES.dashboards = async () => {
     }));
   };
   const loadKpis = async () => {
-    // The KPIs of each year from `from` to `year`, each against its target. The models have no
-    // districts, so there is no district breakdown to show.
+    // The KPIs of each year from `from` to `year`, each against its target.
     kpiBox.replaceChildren(el("p", { class: "loading", text: "…" }));
     const years = [];
     for (let y = Math.min(Number(from.value), Number(year.value)); y <= Number(year.value); y++) years.push(y);
@@ -573,6 +572,15 @@ PAGES.dashboards = async () => {
         text: k.value === null ? "no data" : `${k.value}${k.met === true ? " 达标 met" : k.met === false ? " 未达标 missed" : ""}` }));
       kpiBox.replaceChildren(table(Object.values(rows), ["code", "target", ...years.map(String), "definition", "source"],
         { ...Object.fromEntries(years.map((y) => [String(y), verdict])), source: (k) => citation(k) }));
+      // The last year by district of the persons (002's 防贫地图), when the data has districts.
+      const split = await api(`/kpis?year=${year.value}&model=${encodeURIComponent(model.value)}&by=district&limit=1000`);
+      const districts = {};
+      for (const k of split.items) if (k.district !== null) (districts[k.district] = districts[k.district] || { district: k.district })[k.code] = k;
+      const codes = [...new Set(split.items.map((k) => k.code))];
+      if (Object.keys(districts).length) {
+        kpiBox.append(el("h3", { text: `${year.value} by district 分区县` }),
+          el("div", { id: "kpi-districts" }, table(Object.values(districts), ["district", ...codes], Object.fromEntries(codes.map((c) => [c, verdict])))));
+      }
     } catch (error) { kpiBox.replaceChildren(failure(error)); }
   };
   const loadFindings = async () => {
