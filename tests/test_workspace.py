@@ -136,6 +136,21 @@ def test_every_page_loads_with_no_failed_request_or_console_error(server: Server
         tab.screenshot(shots / "login.png")
 
 
+def test_the_chinese_font_is_shipped_and_used(server: Server) -> None:
+    """The pages read the same on a machine without a Chinese font: the font they draw
+    民政 with comes from this server."""
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/?q=民政")
+        tab.wait("document.querySelector('#results table')")
+        loaded = tab.evaluate("document.fonts.ready.then(() => [...document.fonts]"
+                              ".filter(f => f.status === 'loaded').map(f => f.family))")
+        assert '"medgraph CJK Sans"' in loaded or "medgraph CJK Sans" in loaded, loaded
+        assert tab.evaluate("document.fonts.check('14px \"medgraph CJK Sans\"', '民政医保')")
+        fonts = tab.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
+                             ".filter(n => n.endsWith('.woff'))")
+        assert fonts and all(url.startswith(server.url + "/assets/fonts/") for url in fonts)
+
+
 def test_the_pages_load_nothing_from_elsewhere(server: Server) -> None:
     answer = httpx.get(server.url + "/")
     policy = answer.headers["Content-Security-Policy"]
