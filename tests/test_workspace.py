@@ -553,3 +553,27 @@ def test_kpis_by_district_add_up_to_the_city_and_agree_with_the_whatif(server: S
         shown = tab.evaluate("[...document.querySelectorAll('#kpi-districts tbody tr')]"
                              ".map(r => r.children[0].textContent)")
         assert set(shown) == districts
+
+
+def test_findings_naming_an_entity_are_picked_before_paging(server: Server) -> None:
+    def every(**params: object) -> tuple[int, list[dict]]:
+        """All pages of /gaps."""
+        items, offset = [], 0
+        while True:
+            page = server.get("/gaps", params={**params, "limit": 1000, "offset": offset}).json()
+            items += page["items"]
+            offset += 1000
+            if offset >= page["total"]:
+                return page["total"], items
+
+    total, found = every()
+    named = [f for f in found if f["entities"]]
+    wanted = named[-1]["entities"][0]["id"]  # the last page's, where a client-side cut loses it
+    expected = [f for f in found if any(e["id"] == wanted for e in f["entities"])]
+    got = server.get("/gaps", params={"entity": wanted, "limit": 1}).json()
+    assert got["items"] == expected[:1] and got["total"] == len(expected) < total, got
+    other = named[0]["entities"][0]["id"]
+    _, two = every(entity=[wanted, other])
+    assert len(two) > len(expected) and all(
+        {e["id"] for e in f["entities"]} & {wanted, other} for f in two)
+    assert server.get("/islands", params={"entity": "nobody"}).json()["items"] == []

@@ -210,12 +210,14 @@ PAGES.search = async () => {
   await run();
 };
 
-// Findings (gaps and islands) that name one of `ids` among their entities.
+// Findings (gaps and islands) that name one of `ids` among their entities: the server picks
+// them out before paging, so none is missed however many findings the city has.
 async function findingsNaming(ids, model) {
-  const wanted = new Set(ids.filter(Boolean));
-  const suffix = model ? "&model=" + encodeURIComponent(model) : "";
-  const [gaps, islands] = await Promise.all([api("/gaps?limit=1000" + suffix), api("/islands?limit=1000" + suffix)]);
-  const items = [...gaps.items, ...islands.items].filter((f) => (f.entities || []).some((e) => wanted.has(e.id)));
+  const search = new URLSearchParams({ limit: "1000" });
+  for (const id of new Set(ids.filter(Boolean))) search.append("entity", id);
+  if (model) search.set("model", model);
+  const [gaps, islands] = await Promise.all([api("/gaps?" + search), api("/islands?" + search)]);
+  const items = [...gaps.items, ...islands.items];
   const withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
   return { items, withheld };
 }
