@@ -577,3 +577,29 @@ def test_findings_naming_an_entity_are_picked_before_paging(server: Server) -> N
     assert len(two) > len(expected) and all(
         {e["id"] for e in f["entities"]} & {wanted, other} for f in two)
     assert server.get("/islands", params={"entity": "nobody"}).json()["items"] == []
+
+
+def test_person_and_household_findings_carry_their_district(server: Server,
+                                                          _scratch: Store) -> None:
+    found = server.get("/gaps", params={"limit": 1000}).json()["items"]
+    person_level = [f for f in found if f["kind"] in (
+        "recipient_not_enrolled", "high_residual_burden", "household_catastrophic",
+        "cliff_effect")]
+    assert person_level
+    for f in person_level:
+        entity = f["entities"][0]["id"]
+        districts = {r["d"] for r in _scratch.read(
+            "MATCH (p:Person) WHERE p.id = $id OR (p)-[:MEMBER_OF]->(:Household {id: $id}) "
+            "RETURN DISTINCT p.district AS d", {"id": entity})}
+        assert f["facts"]["district"] == (districts.pop() if len(districts) == 1 else None), f
+    district = next(f["facts"]["district"] for f in person_level if f["facts"]["district"])
+    with browser() as tab:
+        sign_in(tab, server, "analyst",
+                f"/dashboards?model=hangzhou&year=2024&f.district={district}")
+        tab.wait("document.querySelector('#findings tbody tr')")
+        shown = tab.evaluate("[...document.querySelectorAll('#findings tbody tr')]"
+                             ".map(r => r.querySelector('a.chip').getAttribute('href'))")
+        wanted = {f["entities"][0]["id"] for f in found
+                  if (f.get("facts") or {}).get("district") == district}
+        assert shown and {h.rsplit("/", 1)[1] for h in shown} == wanted
+        assert tab.evaluate("document.getElementById('beyond')") is None  # all of them shown

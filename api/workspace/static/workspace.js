@@ -534,8 +534,8 @@ PAGES.dashboards = async () => {
   const kpiBox = el("div", { id: "kpis" });
   const summaryBox = el("div", { id: "summary" });
   const findingBox = el("div", { id: "findings" });
-  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), model: el("select", { id: "finding-model" }), source: el("select", { id: "source" }) };
-  let all = [], withheld = 0, everything = false;
+  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), model: el("select", { id: "finding-model" }), district: el("select", { id: "district" }), source: el("select", { id: "source" }) };
+  let all = [], withheld = 0, beyond = 0, everything = false;
   const choices = (select, values, chosen) => select.replaceChildren(el("option", { value: "", text: "all" }), ...values.map((v) => el("option", { value: v, selected: v === chosen, text: v })));
   const state = () => ({ model: model.value, year: year.value, from: from.value !== String(Number(year.value) - 2) ? from.value : null });
   const showFindings = () => {
@@ -546,6 +546,7 @@ PAGES.dashboards = async () => {
     findingBox.replaceChildren(el("p", { class: "summary", text: `${rows.length} of ${all.length} findings` }), findingsTable(shown));
     if (shown.length < rows.length) findingBox.append(el("button", { id: "show-all", text: `show all ${rows.length}`, onclick: () => { everything = true; showFindings(); } }));
     if (withheld) findingBox.append(el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }));
+    if (beyond > 0) findingBox.append(el("p", { class: "error", id: "beyond", text: `${beyond} more findings than the first 1,000 of gaps and of islands are not shown here: use \`medgraph gaps\` or the API's offset` }));
   };
   const summarise = () => {
     // Findings by kind and severity: a click on a count filters the list to it.
@@ -590,12 +591,15 @@ PAGES.dashboards = async () => {
     try {
       const m = encodeURIComponent(model.value);
       const [gaps, islands] = await Promise.all([api(`/gaps?limit=1000&model=${m}`), api(`/islands?limit=1000&model=${m}`)]);
-      all = [...gaps.items.map((f) => ({ ...f, source: "gaps", model: (f.facts && f.facts.model) || model.value })),
-        ...islands.items.map((f) => ({ ...f, source: "islands", model: (f.facts && f.facts.model) || model.value }))];
+      // A finding about a person or household carries its district (facts.district).
+      const row = (source) => (f) => ({ ...f, source, model: (f.facts && f.facts.model) || model.value, district: (f.facts && f.facts.district) || "" });
+      all = [...gaps.items.map(row("gaps")), ...islands.items.map(row("islands"))];
       withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
+      beyond = gaps.total + islands.total - all.length; // past the first page of each: said, never hidden
       choices(filters.kind, [...new Set(all.map((f) => f.kind))].sort(), params.get("f.kind"));
       choices(filters.severity, ["high", "medium", "low"], params.get("f.severity"));
       choices(filters.model, [...new Set(all.map((f) => f.model))].sort(), params.get("f.model"));
+      choices(filters.district, [...new Set(all.map((f) => f.district).filter(Boolean))].sort(), params.get("f.district"));
       choices(filters.source, ["gaps", "islands"], params.get("f.source"));
       summarise();
       showFindings();
