@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -399,6 +400,24 @@ def test_diagrams_link_every_entity_to_its_page(server: Server) -> None:
         assert "/entity/hangzhou.basic_medical_insurance" in hrefs
         assert all(h.startswith("/entity/") for h in hrefs)
         clean(tab.page(), server.url)
+
+
+def test_the_responsibility_matrix_links_agencies_and_measures(server: Server) -> None:
+    svg = server.get("/diagrams/responsibility", params={"format": "svg", "links": "true",
+                                                         "model": "hangzhou"}).text
+    agencies = {r["id"] for r in server.get("/agencies", params={"limit": 1000}).json()["items"]}
+    hrefs = set(re.findall(r'xlink:href="([^"]+)"', svg))
+    linked = {h.rsplit("/", 1)[1] for h in hrefs}
+    assert hrefs and all(h.startswith("/entity/") for h in hrefs)
+    assert linked & agencies and linked - agencies  # the agencies' heads and the measures' rows
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/diagrams?view=responsibility&model=hangzhou")
+        tab.wait("document.querySelector('#diagram svg a')")
+        target = tab.evaluate("document.querySelector('#diagram svg a')"
+                              ".getAttribute('xlink:href')")
+        page = tab.goto(server.url + target, "document.querySelector('h1')")
+        clean(page, server.url)
+        assert target.rsplit("/", 1)[1] in page.text
 
 
 # -- the API the pages read -------------------------------------------------------------------
