@@ -204,18 +204,14 @@ class Population:
         out[rows[wanted[category]]] = True
         return out
 
-    def person_category(self) -> list[str]:
-        """Per person: the first category in the glossary's order held on the date of any
-        of their cases, or `none` (a person without a case is `none` too)."""
-        names = self.category_names()
-        return [names[i] for i in self.person_category_index().tolist()]
-
     def category_names(self) -> list[str]:
         """What person_category_index numbers: the categories, then `none`."""
         return list(self.categories) + [NO_CATEGORY]
 
     def person_category_index(self) -> np.ndarray:
-        """person_category as indices into category_names()."""
+        """Per person: the first category in the glossary's order held on the date of any
+        of their cases, or `none` (a person without a case is `none` too), as an index into
+        category_names()."""
         best = np.full(len(self.inp.person_ids), len(self.categories), dtype=np.int64)
         rows, category = self._held
         np.minimum.at(best, self.inp.case_person[rows], category)
