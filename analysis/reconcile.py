@@ -7,9 +7,11 @@ paid the person without seeing the case (then all the person's cases that year a
 unit). Only schemes some payer reported are reconciled: a scheme no payer sent records for
 is taken as paid as the rules settle it (basic insurance, whose payment the case data give).
 
-Five kinds of finding (docs/findings.md, "Reconciliation"), each naming the payer to act:
+Seven kinds of finding (docs/findings.md, "Reconciliation"), each naming the payer to act:
 
 - `excess_payment`: the payments on a unit add up to more than its bill;
+- `excess_over_scope`: the payments under a scheme that may pay only within the policy
+  scope (analysis.policy_scope) go beyond what the schemes before it left of that scope;
 - `duplicate_aid`: two or more payers paid on the same unit and together beyond what the
   rules entitle; each pair is told with whether a data path joins them (analysis.network);
 - `missed_aid`: the rules entitle a payment under a scheme that no payer made;
@@ -31,6 +33,7 @@ from typing import Any
 
 from medgraph.analysis import network
 from medgraph.analysis.findings import Finding, _citation, _unique, provenance
+from medgraph.analysis.policy_scope import Bound, beyond_scope, scope_bound
 from medgraph.settlement import load_rules
 
 # Differences below a yuan are rounding, not findings (an assumption: the documents give no
@@ -53,11 +56,15 @@ class Unit:
     year: int
     cases: list[str] = field(default_factory=list)
     bill: float = 0.0
+    scope: float = 0.0                                         # the policy-scope cost
     entitled: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     rules: dict[str, str] = field(default_factory=dict)       # scheme code -> rule id
     settled_paid: float = 0.0                                  # unreported schemes, as settled
     settled: set[str] = field(default_factory=set)  # schemes given above the bill
     payments: list[dict[str, Any]] = field(default_factory=list)
+    # the unreported schemes as settled, by scheme: read only for a unit that may have been
+    # paid beyond its policy scope (None: it cannot have been)
+    unreported: dict[str, float] | None = None
 
 
 @dataclass
@@ -83,10 +90,10 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
 
 
 # -- reading -------------------------------------------------------------------------------
-def _read_by(store: Any, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+def _read_by(store: Any, statement: str, ids: Iterable[str], **params: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(ids))):
-        rows += store.read(statement, {"ids": chunk}, limit=None)
+        rows += store.read(statement, {"ids": chunk, **params}, limit=None)
     return rows
 
 
@@ -160,7 +167,8 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     facts = {r["c"]: r for r in _read_by(
         store, "UNWIND $ids AS i MATCH (c:Case {id: i})<-[:HAS_CASE]-(p:Person) "
                "RETURN c.id AS c, p.id AS p, c.year AS y, c.date AS date, "
-               "c.total_cost AS bill, c.out_of_pocket AS oop", cases)}
+               "c.total_cost AS bill, c.policy_scope_cost AS scope, "
+               "c.out_of_pocket AS oop", cases)}
     units: dict[str, Unit] = {}
     unit_of: dict[str, Unit] = {}
     for cid in sorted(facts):
@@ -169,6 +177,7 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         unit = units.get(key) or units.setdefault(key, Unit(key, row["p"], row["y"]))
         unit.cases.append(cid)
         unit.bill += row["bill"]
+        unit.scope += row["scope"] or 0.0
         unit.settled_paid += row["bill"] - (row["oop"] or 0.0)
         unit.settled |= set(flagged.get(cid, []))
         unit_of[cid] = unit
@@ -184,6 +193,9 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     for p in payments:
         unit = unit_of[p["case"]] if p.get("case") else units[f"{p['person']}|{p['year']}"]
         unit.payments.append(p)
+    bound = {s: b for s, b in scope_bound(rules).items() if s in reported}
+    _read_unreported(store, model, [u for u in units.values() if _may_exceed_scope(
+        u, bound, rules.order, tolerance)], reported)
     holds, enrolled = _eligibility(store, {p["person"] for p in payments})
     graph = network.read_graph(store, model)
     checker = _Checker(rules, holds, enrolled, facts)
@@ -191,6 +203,7 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     ledger = _Ledger(reported, schemes)
     for unit in sorted(units.values(), key=lambda u: u.id):
         findings += _unit_findings(unit, checker, graph, schemes, tolerance, ledger)
+        findings += _scope_findings(unit, bound, rules.order, tolerance)
     findings = _cite(store, findings, model)
     if payer is not None:
         findings = [f for f in findings if payer in f.facts.get("payers", [])
@@ -202,8 +215,82 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         "findings": {kind: sum(f.kind == kind for f in findings) for kind in KINDS}})
 
 
-KINDS = ("excess_payment", "duplicate_aid", "missed_aid", "overpayment", "underpayment",
-         "ineligible_payment")
+KINDS = ("excess_payment", "excess_over_scope", "duplicate_aid", "missed_aid", "overpayment",
+         "underpayment", "ineligible_payment")
+
+
+def _observed(unit: Unit) -> dict[str, float]:
+    """What the payers paid on the unit under each scheme, eligible or not."""
+    paid: dict[str, float] = defaultdict(float)
+    for p in unit.payments:
+        paid[p["scheme"]] += p["amount"]
+    return paid
+
+
+def _may_exceed_scope(unit: Unit, bound: dict[str, Bound], order: tuple[str, ...],
+                      tol: float) -> bool:
+    """Whether the unit may have been paid beyond its scope, before reading how the
+    unreported schemes split: they all count as paid first, which can only make a bound
+    scheme's room smaller (analysis.policy_scope.beyond_scope)."""
+    paid = _observed(unit)
+    if not any(s in bound for s in paid):
+        return False
+    paid[""] = unit.settled_paid
+    return sum(beyond_scope(paid, unit.scope, ("", *order), bound).values()) > tol
+
+
+def _read_unreported(store: Any, model: str, units: list[Unit], reported: list[str]) -> None:
+    """Each unit's unreported schemes as settled, by scheme (a batched read of their cases)."""
+    unit_of = {cid: unit for unit in units for cid in unit.cases}
+    for unit in units:
+        unit.unreported = defaultdict(float)
+    for row in _read_by(store, "UNWIND $ids AS i MATCH (:Case {id: i})-[r:SETTLED_BY]->(s:Scheme) "
+                               "WHERE s.model = $model RETURN i AS c, s.code AS s, r.amount AS a",
+                        unit_of, model=model):
+        if row["s"] not in reported:
+            unit_of[row["c"]].unreported[row["s"]] += row["a"] or 0.0  # type: ignore[index]
+
+
+def _scope_findings(unit: Unit, bound: dict[str, Bound], order: tuple[str, ...],
+                    tol: float) -> list[Finding]:
+    """excess_over_scope: payments under bound schemes beyond the scope left to them."""
+    if unit.unreported is None:
+        return []
+    paid = _observed(unit)
+    by_scheme = {s: v for s, v in beyond_scope({**unit.unreported, **paid}, unit.scope, order,
+                                               bound).items() if s in paid and v > 0}
+    excess = sum(by_scheme.values())
+    if excess <= tol:
+        return []
+    where = (f"case {unit.cases[0]}" if unit.id in unit.cases else
+             f"person {unit.person} in {unit.year}")
+    # the last bound scheme that paid beyond, and its largest payer: it should have seen
+    # what the schemes before it had paid
+    last = max(by_scheme, key=order.index)
+    amounts: dict[str, float] = defaultdict(float)
+    for p in unit.payments:
+        if p["scheme"] == last:
+            amounts[p["payer"]] += p["amount"]
+    actor = max(sorted(amounts), key=lambda w: amounts[w])
+    entitling = unit.rules.get(last)
+    # assistance cites the clause that puts its base within the scope (the out-of-catalogue
+    # rule, first); a scheme whose own rule says so, the rule that entitled the case
+    rule = bound[last].rules[0] if last == "medical_assistance" \
+        or entitling not in bound[last].rules else entitling
+    names = ", ".join(f"{s} {by_scheme[s]:,.2f}" for s in sorted(by_scheme, key=order.index))
+    return [Finding(
+        kind="excess_over_scope", severity="high",
+        entities=[{"id": unit.id, "name_zh": None}, {"id": actor, "name_zh": None}],
+        explanation=(f"The payments on {where} under schemes that may pay only within the "
+                     f"policy scope (政策范围内费用, {unit.scope:,.2f} yuan of a bill of "
+                     f"{unit.bill:,.2f}) go {excess:,.2f} yuan beyond the scope left to them "
+                     f"({names}; rule {rule}). {actor}, paying {last}, should recover it."),
+        citations=[], facts={"unit": unit.id, "person": unit.person, "year": unit.year,
+                             "cases": unit.cases, "bill": round(unit.bill, 2),
+                             "policy_scope": round(unit.scope, 2), "scheme": last,
+                             "beyond_scope": {s: round(v, 2) for s, v in by_scheme.items()},
+                             "excess": round(excess, 2), "payers": sorted(amounts),
+                             "payer_to_act": actor, "rule": rule})]
 
 
 class _Checker:
@@ -405,7 +492,7 @@ def _cite(store: Any, findings: list[Finding], model: str) -> list[Finding]:
             entity["name_zh"] = cited.get(entity["id"], {}).get("name_zh")
         wanted = [f.facts.get("rule"), f"{model}.{f.facts['scheme']}" if f.facts.get("scheme")
                   else None]
-        if f.kind in ("duplicate_aid", "excess_payment"):
+        if f.kind in ("duplicate_aid", "excess_payment", "excess_over_scope"):
             wanted.append(problem)
         f.citations = _unique(_citation(cited[i]) for i in wanted if i in cited)
     return findings
