@@ -228,7 +228,7 @@ def recipient_not_enrolled(store: Any, year: int, model: str | None = None,
                      "nothing, and assistance tied to enrolment may pay nothing either."),
         citations=_unique([*(_citation(cited.get(c, {})) for c in row["category_ids"]),
                            *(_citation(s) for s in schemes)]),
-        facts={"year": year, "categories": row["categories"]},
+        facts={"year": year, "categories": row["categories"], "district": row["district"]},
     ) for row in rows]
 
 
@@ -246,7 +246,7 @@ def high_residual_burden(store: Any, line: float, citations: list[dict[str, Any]
                      "caused by illness and should be under monitoring."),
         citations=citations,
         facts={"year": row["year"], "burden": row["burden"], "cases": row["cases"],
-               "total_cost": row["total_cost"], "line": line},
+               "total_cost": row["total_cost"], "line": line, "district": row["district"]},
     ) for row in rows]
 
 
@@ -263,7 +263,8 @@ def household_catastrophic(store: Any, line: float, citations: list[dict[str, An
                      f"{row['top']:,.0f} yuan: thresholds set per person do not see it."),
         citations=citations,
         facts={"year": row["year"], "burden": row["burden"], "top": row["top"],
-               "members": row["members"], "size": row.get("size"), "line": line},
+               "members": row["members"], "size": row.get("size"), "line": line,
+               "district": row["district"]},
     ) for row in rows]
 
 
@@ -312,7 +313,7 @@ def cliff_effect(store: Any, line: float, year: int | None = None, model: str | 
                    "residual_marginal": row["residual_marginal"],
                    "residual_minimum_living": row["residual_minimum_living"],
                    "rates": {"minimum_living": low["rate"], "marginal_low_income": edge["rate"]},
-                   "line": line},
+                   "line": line, "district": row["district"]},
         ))
     return findings
 

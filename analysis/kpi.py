@@ -44,6 +44,11 @@ DEFINITIONS = {
 }
 
 
+# The sums kpi_recipient_costs gives for each district.
+COSTS = ("recipients", "cases", "total_cost", "paid", "out_of_pocket", "high_cost_persons",
+         "high_cost_cleared")
+
+
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if not denominator else numerator / denominator
 
@@ -52,26 +57,64 @@ def kpis(store: Store, year: int, model: str = "hangzhou", *,
          high_cost_line: float = HIGH_COST_LINE,
          warning_line: float = WARNING_LINE) -> list[dict[str, Any]]:
     """Each indicator measured for `year`, with the target in force and whether it is met."""
-    costs = store.read(load_query("kpi_recipient_costs").text, {
-        "year": year, "model": model, "high_cost_line": high_cost_line,
-        "warning_line": warning_line,
-    })[0]
+    return by_district(store, year, model, high_cost_line=high_cost_line,
+                       warning_line=warning_line, whole=True)[None]
+
+
+def by_district(store: Store, year: int, model: str = "hangzhou", *,
+                high_cost_line: float = HIGH_COST_LINE, warning_line: float = WARNING_LINE,
+                whole: bool = False) -> dict[str | None, list[dict[str, Any]]]:
+    """The indicators of each district of the persons (002's 防贫地图 thinks in districts),
+    each against the city's target; with `whole`, the city's alone, under the key None.
+    The counts and sums behind the indicators add up across districts, so the city's are
+    the sums of the districts' (persons without a district count in the city only).
+
+    >>> by_district(store, 2024)["xihu"][0]["code"]        # doctest: +SKIP
+    'comprehensive_coverage_rate'
+    """
+    params = {"year": year, "model": model, "high_cost_line": high_cost_line,
+              "warning_line": warning_line}
+    costs = store.read(load_query("kpi_recipient_costs").text, params)
     enrolment = store.read(load_query("kpi_subsidised_enrolment").text,
-                           {"year": year, "model": model})[0]
-    measured = {
-        "comprehensive_coverage_rate": (_ratio(costs["paid"] or 0, costs["total_cost"] or 0),
-                                        costs["recipients"]),
-        "personal_burden_rate": (_ratio(costs["out_of_pocket"] or 0, costs["total_cost"] or 0),
-                                 costs["recipients"]),
-        "subsidised_enrolment_rate": (_ratio(enrolment["enrolled"], enrolment["recipients"]),
-                                      enrolment["recipients"]),
-        "high_cost_clearance_rate": (_ratio(costs["high_cost_cleared"] or 0,
-                                            costs["high_cost_persons"] or 0),
-                                     costs["high_cost_persons"]),
-    }
+                           {"year": year, "model": model})
     targets: dict[str, dict[str, Any]] = {}
     for row in store.read(load_query("kpi_targets").text, {"model": model, "year": year}):
         targets.setdefault(row["code"], row)  # the most recent target in force comes first
+    groups: dict[str | None, dict[str, float]] = {}
+
+    def add(row: dict[str, Any], names: dict[str, str]) -> None:
+        district = row["district"]
+        for key in [None] if whole or district is None else [district, None]:
+            into = groups.setdefault(key, {})
+            for column, name in names.items():
+                into[name] = into.get(name, 0) + (row[column] or 0)
+
+    for row in costs:
+        add(row, {name: name for name in COSTS})
+    for row in enrolment:  # its recipients are those of the year, not those with care
+        add(row, {"recipients": "enrolment_recipients", "enrolled": "enrolled"})
+    if whole or None not in groups:
+        groups.setdefault(None, {})
+    return {key: _measured(sums, year, targets) for key, sums in sorted(
+        groups.items(), key=lambda item: (item[0] is None, item[0] or ""))}
+
+
+def _measured(sums: dict[str, float], year: int,
+              targets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    def get(name: str) -> float:
+        return sums.get(name, 0)
+
+    measured = {
+        "comprehensive_coverage_rate": (_ratio(get("paid"), get("total_cost")),
+                                        int(get("recipients"))),
+        "personal_burden_rate": (_ratio(get("out_of_pocket"), get("total_cost")),
+                                 int(get("recipients"))),
+        "subsidised_enrolment_rate": (_ratio(get("enrolled"), get("enrolment_recipients")),
+                                      int(get("enrolment_recipients"))),
+        "high_cost_clearance_rate": (_ratio(get("high_cost_cleared"),
+                                            get("high_cost_persons")),
+                                     int(get("high_cost_persons"))),
+    }
     out = []
     for code, (value, base) in measured.items():
         target = targets.get(code, {})
@@ -86,3 +129,10 @@ def kpis(store: Store, year: int, model: str = "hangzhou", *,
             "quote": target.get("quote"),
         })
     return out
+
+
+def district_rows(measured: dict[str | None, list[dict[str, Any]]],
+                  city: str | None = "(city)") -> list[dict[str, Any]]:
+    """`by_district`'s answer as rows with a `district` column, the city's last as `city`."""
+    return [{"district": city if key is None else key, **row}
+            for key, rows in measured.items() for row in rows]

@@ -54,10 +54,17 @@ def trace(case_id: str, fmt: str) -> None:
 @click.option("--warning-line", type=float, default=None,
               help="out-of-pocket under which a high-cost burden counts as cleared "
                    "(assumption) [default: 20000]")
+@click.option("--by", type=click.Choice(["district"]), default=None,
+              help="also each district of the persons, against the city's targets")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def kpi(year: int, model: str, high_cost_line: float | None, warning_line: float | None,
-        fmt: str) -> None:
-    """The targets of 杭政办函〔2022〕70号 measured on the case data for one year."""
+        by: str | None, fmt: str) -> None:
+    """The targets of 杭政办函〔2022〕70号 measured on the case data for one year.
+
+    \b
+    medgraph kpi --year 2024
+    medgraph kpi --year 2024 --by district
+    """
     from medgraph.analysis import kpi as k
     from medgraph.graph.known import require_case_model, require_year
     from medgraph.graph.store import connect
@@ -69,11 +76,14 @@ def kpi(year: int, model: str, high_cost_line: float | None, warning_line: float
     with connect() as store:
         require_year(store, year)
         require_case_model(store, model)
-        rows = k.kpis(store, year, model,
-                      high_cost_line=high_cost_line or k.HIGH_COST_LINE,
-                      warning_line=warning_line or k.WARNING_LINE)
-    click.echo(render(rows, fmt, columns=["code", "value", "comparator", "target", "met",
-                                          "base", "definition"]))
+        lines = {"high_cost_line": high_cost_line or k.HIGH_COST_LINE,
+                 "warning_line": warning_line or k.WARNING_LINE}
+        if by is None:
+            rows = k.kpis(store, year, model, **lines)
+        else:
+            rows = k.district_rows(k.by_district(store, year, model, **lines))
+    columns = ["code", "value", "comparator", "target", "met", "base", "definition"]
+    click.echo(render(rows, fmt, columns=columns if by is None else ["district", *columns]))
 
 
 COMMANDS = [trace, kpi]

@@ -9,7 +9,7 @@
 //   policy-scope part of each case's out-of-pocket cost (a Burden's `eligible`: out_of_pocket
 //   minus the out-of-catalogue cost, total_cost - policy_scope_cost), per person, up to the
 //   person's cap
-// rows: one row per household and year: id, size, year, burden, residual_minimum_living,
+// rows: one row per household and year: id, district (its members', null when they differ), size, year, burden, residual_minimum_living,
 //   residual_marginal (what each category would have left the household), members
 // params: line (number), rate_min, cap_min, rate_marg, cap_marg (numbers; a null cap = no cap),
 //   year (integer, optional), model (text, optional)
@@ -34,6 +34,10 @@ WHERE NOT EXISTS {
       AND (k.valid_from IS NULL OR toString(k.valid_from) <= toString(year) + '-12-31')
       AND (k.valid_to IS NULL OR toString(k.valid_to) >= toString(year) + '-01-01')
   }
-RETURN h.id AS id, h.size AS size, year, burden, residual_minimum_living, residual_marginal,
+OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Person)
+WITH h, year, burden, residual_minimum_living, residual_marginal,
+       members, collect(DISTINCT m.district) AS districts
+RETURN h.id AS id, CASE WHEN size(districts) = 1 THEN districts[0] END AS district, h.size AS size,
+       year, burden, residual_minimum_living, residual_marginal,
        members
 ORDER BY burden DESC, id

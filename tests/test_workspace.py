@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -134,6 +135,21 @@ def test_every_page_loads_with_no_failed_request_or_console_error(server: Server
         page = tab.goto(server.url + "/login", "document.getElementById('key')")
         clean(page, server.url)
         tab.screenshot(shots / "login.png")
+
+
+def test_the_chinese_font_is_shipped_and_used(server: Server) -> None:
+    """The pages read the same on a machine without a Chinese font: the font they draw
+    民政 with comes from this server."""
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/?q=民政")
+        tab.wait("document.querySelector('#results table')")
+        loaded = tab.evaluate("document.fonts.ready.then(() => [...document.fonts]"
+                              ".filter(f => f.status === 'loaded').map(f => f.family))")
+        assert '"medgraph CJK Sans"' in loaded or "medgraph CJK Sans" in loaded, loaded
+        assert tab.evaluate("document.fonts.check('14px \"medgraph CJK Sans\"', '民政医保')")
+        fonts = tab.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
+                             ".filter(n => n.endsWith('.woff'))")
+        assert fonts and all(url.startswith(server.url + "/assets/fonts/") for url in fonts)
 
 
 def test_the_pages_load_nothing_from_elsewhere(server: Server) -> None:
@@ -386,6 +402,24 @@ def test_diagrams_link_every_entity_to_its_page(server: Server) -> None:
         clean(tab.page(), server.url)
 
 
+def test_the_responsibility_matrix_links_agencies_and_measures(server: Server) -> None:
+    svg = server.get("/diagrams/responsibility", params={"format": "svg", "links": "true",
+                                                         "model": "hangzhou"}).text
+    agencies = {r["id"] for r in server.get("/agencies", params={"limit": 1000}).json()["items"]}
+    hrefs = set(re.findall(r'xlink:href="([^"]+)"', svg))
+    linked = {h.rsplit("/", 1)[1] for h in hrefs}
+    assert hrefs and all(h.startswith("/entity/") for h in hrefs)
+    assert linked & agencies and linked - agencies  # the agencies' heads and the measures' rows
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/diagrams?view=responsibility&model=hangzhou")
+        tab.wait("document.querySelector('#diagram svg a')")
+        target = tab.evaluate("document.querySelector('#diagram svg a')"
+                              ".getAttribute('xlink:href')")
+        page = tab.goto(server.url + target, "document.querySelector('h1')")
+        clean(page, server.url)
+        assert target.rsplit("/", 1)[1] in page.text
+
+
 # -- the API the pages read -------------------------------------------------------------------
 def test_cypher_csv_is_the_clis_and_audited(server: Server) -> None:
     body = {"query": "MATCH (a:Agency {model: $model}) RETURN a.id AS id, a.name_zh AS name "
@@ -405,3 +439,186 @@ def test_entities_and_burden(server: Server) -> None:
     assert server.get(f"/cases/{server.case_id}/burden", role="reader").status_code == 403
     lines = server.audit.read_text().splitlines()
     assert any(json.loads(line)["action"] == "burden" for line in lines)
+
+
+# -- what-if over the loaded cases ----------------------------------------------------------
+def _without_files(doc: dict) -> dict:
+    for scenario in doc["scenarios"]:
+        scenario.pop("file")  # where the reform was read from: a path, or a shipped name
+    return doc
+
+
+def test_whatif_of_the_loaded_cases_is_the_clis_and_follows_the_store(server: Server,
+                                                                      _scratch: Store,
+                                                                      tmp_path: Path) -> None:
+    body = {"model": "hangzhou", "year": 2024, "reforms": ["marginal_80"]}
+    assert server.post("/whatif", role="reader", json=body).status_code == 403
+    answer = server.post("/whatif", json=body)
+    assert answer.status_code == 200, answer.text
+    shipped = Path(__file__).parents[1] / "data" / "hangzhou" / "reforms" / "marginal_80.yaml"
+    cli = medgraph(server.env, "whatif", str(shipped), "--year", "2024", "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+    assert _without_files(answer.json()) == _without_files(json.loads(cli.stdout))
+    entry = json.loads(server.audit.read_text().splitlines()[-1])
+    assert entry["action"] == "whatif" and entry["outcome"] == "ok"
+    # another dataset loaded: the next what-if reads it (nothing stale is kept), and
+    # `dataset` narrows to one
+    city = tmp_path / "extra"
+    made = medgraph(server.env, "synth", "--persons", "40", "--seed", "9", "--prefix", "x9-",
+                    "-o", str(city))
+    assert made.returncode == 0, made.stderr
+    assert medgraph(server.env, "load", "cases", str(city)).returncode == 0
+    try:
+        both = server.post("/whatif", json=body).json()
+        only = server.post("/whatif", json={**body, "dataset": "extra"}).json()
+        first = answer.json()
+        assert both["persons"] > first["persons"] and 0 < only["persons"] < both["persons"]
+        assert both["cases"] == first["cases"] + only["cases"]
+        # a dataset whose load has not completed is refused: its cases are not all there
+        with _scratch.transaction() as tx:
+            tx.run("MATCH (d:Dataset {id: 'extra'}) SET d.status = 'loading'")
+        loading = server.post("/whatif", json={**body, "dataset": "extra"})
+        assert loading.status_code == 409 and "extra" in loading.json()["error"]["message"]
+        assert server.post("/whatif", json=body).status_code == 409
+    finally:
+        assert medgraph(server.env, "unload", "extra").returncode == 0
+    unknown = server.post("/whatif", json={**body, "dataset": "extra"})
+    assert unknown.status_code == 422 and "no dataset 'extra'" in unknown.text
+    assert server.post("/whatif", json={**body, "dataset": "city", "persons": []}
+                       ).status_code == 422  # with cases in the body, dataset has no use
+    assert server.post("/whatif", json=body).json()["persons"] == first["persons"]
+
+
+def test_reforms_are_listed_with_their_citations(server: Server) -> None:
+    shipped = server.get("/reforms", role="reader", params={"model": "hangzhou"}).json()
+    names = {r["id"]: r for r in shipped["items"]}
+    assert {"marginal_80", "shared_cap_200k"} <= set(names)
+    change = names["marginal_80"]["changes"][0]
+    assert change["target"] == "hangzhou.rule.ma_rate_marginal_low_income"
+    assert change["set"] == {"rate": 0.8} and change["cite"]["locator"] == "四(一)"
+    assert server.get("/reforms", params={"model": "../etc"}).status_code == 422
+
+
+OWN_REFORM = ("name: county inpatient at 95 %\nchanges:\n"
+              "  - rule: hangzhou.rule.bmi_inpatient_county\n    set: {rate: 0.95}\n")
+
+
+def test_the_whatif_panel_runs_reforms_and_its_url_runs_them_again(server: Server,
+                                                                   shots: Path) -> None:
+    expected = server.post("/whatif", json={"model": "hangzhou", "year": 2024, "reforms": [
+        "marginal_80", {"yaml": OWN_REFORM}]}).json()
+    own = expected["scenarios"][2]
+    change = own["change"]["cost"]["basic_medical_insurance"]
+    assert change > 0  # the county inpatient cases of 2024 are paid more
+    with browser() as tab:
+        sign_in(tab, server, "analyst", "/dashboards?model=hangzhou&year=2024")
+        tab.wait("document.querySelector('#whatif-reforms input')")
+        tab.evaluate("document.querySelector('#whatif-reforms input[value=marginal_80]').click();"
+                     f"document.getElementById('whatif-yaml').value = {json.dumps(OWN_REFORM)};"
+                     "document.getElementById('whatif-form').requestSubmit()")
+        tab.wait("document.querySelector('#whatif-result table')")
+        text = tab.page().text
+        assert expected["scenarios"][1]["name"] in text and own["name"] in text
+        assert f"{change:,.2f}" in text  # what the reform adds to basic insurance, as the API
+        assert f"{own['out_of_pocket']:,.2f}" in text
+        for kpi in expected["scenarios"][0]["kpis"]:
+            assert kpi["code"] in text
+        shared = tab.evaluate("location.pathname + location.search")
+        assert "w.reform=marginal_80" in shared and "w.yaml=" in shared
+        tab.screenshot(shots / "whatif.png")
+        # the shared URL opens with the result
+        page = tab.goto(server.url + shared, "document.querySelector('#whatif-result table')")
+        clean(page, server.url)
+        assert f"{change:,.2f}" in page.text
+        # a reform of one's own that names no rule is refused with its line and field
+        bad = OWN_REFORM.replace("bmi_inpatient_county", "no_such_rule")
+        tab.evaluate(f"document.getElementById('whatif-yaml').value = {json.dumps(bad)};"
+                     "document.getElementById('whatif-form').requestSubmit()")
+        tab.wait("document.querySelector('#whatif-result .error')")
+        message = tab.evaluate("document.querySelector('#whatif-result .error').textContent")
+        assert "reforms[1]:3: rule:" in message and "no_such_rule" in message, message
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/dashboards?model=hangzhou&year=2024&w.reform=marginal_80")
+        tab.wait("document.querySelector('#whatif p')")
+        assert "needs an analyst key" in tab.page().text
+        assert tab.evaluate("document.querySelector('#whatif-result')") is None
+
+
+def test_kpis_by_district_add_up_to_the_city_and_agree_with_the_whatif(server: Server) -> None:
+    city = server.get("/kpis", params={"year": 2024, "model": "hangzhou"}).json()["items"]
+    split = server.get("/kpis", params={"year": 2024, "model": "hangzhou", "by": "district",
+                                        "limit": 1000}).json()["items"]
+    assert [{k: v for k, v in row.items() if k != "district"} for row in split
+            if row["district"] is None] == city
+    districts = {row["district"] for row in split if row["district"] is not None}
+    assert len(districts) >= 2  # the districts of the recipients
+    for code in ("comprehensive_coverage_rate", "subsidised_enrolment_rate"):
+        base = sum(r["base"] for r in split if r["code"] == code and r["district"] is not None)
+        assert base == next(r["base"] for r in city if r["code"] == code)  # each person once
+    # the same rates by the settlement engine, from the loaded cases (analysis/whatif.py)
+    doc = server.post("/whatif", json={"year": 2024, "reforms": ["marginal_80"]}).json()
+    engine = {d["district"]: d["comprehensive_coverage_rate"]
+              for d in doc["scenarios"][0]["by_district"]}
+    store = {r["district"]: r["value"] for r in split
+             if r["code"] == "comprehensive_coverage_rate" and r["district"] is not None}
+    measured = {d: v for d, v in store.items() if v is not None}
+    assert measured and all(round(engine[d], 4) == v for d, v in measured.items())
+    cli = medgraph(server.env, "kpi", "--year", "2024", "--by", "district", "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+    assert {r["district"] for r in json.loads(cli.stdout)} == districts | {"(city)"}
+    with browser() as tab:
+        sign_in(tab, server, "reader", "/dashboards?model=hangzhou&year=2024")
+        tab.wait("document.querySelector('#kpi-districts table')")
+        shown = tab.evaluate("[...document.querySelectorAll('#kpi-districts tbody tr')]"
+                             ".map(r => r.children[0].textContent)")
+        assert set(shown) == districts
+
+
+def test_findings_naming_an_entity_are_picked_before_paging(server: Server) -> None:
+    def every(**params: object) -> tuple[int, list[dict]]:
+        """All pages of /gaps."""
+        items, offset = [], 0
+        while True:
+            page = server.get("/gaps", params={**params, "limit": 1000, "offset": offset}).json()
+            items += page["items"]
+            offset += 1000
+            if offset >= page["total"]:
+                return page["total"], items
+
+    total, found = every()
+    named = [f for f in found if f["entities"]]
+    wanted = named[-1]["entities"][0]["id"]  # the last page's, where a client-side cut loses it
+    expected = [f for f in found if any(e["id"] == wanted for e in f["entities"])]
+    got = server.get("/gaps", params={"entity": wanted, "limit": 1}).json()
+    assert got["items"] == expected[:1] and got["total"] == len(expected) < total, got
+    other = named[0]["entities"][0]["id"]
+    _, two = every(entity=[wanted, other])
+    assert len(two) > len(expected) and all(
+        {e["id"] for e in f["entities"]} & {wanted, other} for f in two)
+    assert server.get("/islands", params={"entity": "nobody"}).json()["items"] == []
+
+
+def test_person_and_household_findings_carry_their_district(server: Server,
+                                                          _scratch: Store) -> None:
+    found = server.get("/gaps", params={"limit": 1000}).json()["items"]
+    person_level = [f for f in found if f["kind"] in (
+        "recipient_not_enrolled", "high_residual_burden", "household_catastrophic",
+        "cliff_effect")]
+    assert person_level
+    for f in person_level:
+        entity = f["entities"][0]["id"]
+        districts = {r["d"] for r in _scratch.read(
+            "MATCH (p:Person) WHERE p.id = $id OR (p)-[:MEMBER_OF]->(:Household {id: $id}) "
+            "RETURN DISTINCT p.district AS d", {"id": entity})}
+        assert f["facts"]["district"] == (districts.pop() if len(districts) == 1 else None), f
+    district = next(f["facts"]["district"] for f in person_level if f["facts"]["district"])
+    with browser() as tab:
+        sign_in(tab, server, "analyst",
+                f"/dashboards?model=hangzhou&year=2024&f.district={district}")
+        tab.wait("document.querySelector('#findings tbody tr')")
+        shown = tab.evaluate("[...document.querySelectorAll('#findings tbody tr')]"
+                             ".map(r => r.querySelector('a.chip').getAttribute('href'))")
+        wanted = {f["entities"][0]["id"] for f in found
+                  if (f.get("facts") or {}).get("district") == district}
+        assert shown and {h.rsplit("/", 1)[1] for h in shown} == wanted
+        assert tab.evaluate("document.getElementById('beyond')") is None  # all of them shown

@@ -327,8 +327,15 @@ def matrix_parts(view: View, page: tuple[float, float] = MATRIX_PAGE) -> list[Vi
     return parts
 
 
-def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
-    """The responsibility matrix: measures down, agencies across, ● lead, ○ joint."""
+def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI,
+                link: Callable[[str, str], str] | None = None) -> bytes:
+    """The responsibility matrix: measures down, agencies across, ● lead, ○ joint; in SVG,
+    `link(id, label)` is where each agency's head, measure's row and cell lead (a cell to
+    its measure)."""
+
+    def url(entity_id: str, label: str) -> str | None:
+        return link(entity_id, label) if link else None
+
     assert view.matrix is not None
     m = view.matrix
     size = layout.NODE_PT - 1
@@ -354,7 +361,7 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
         for j, lines in enumerate(col_lines):
             ax.text(x0 + label_w + (j + 0.5) * col_w, -head_h / 2, "\n".join(lines),
                     ha="center", va="center", fontsize=size, weight="bold", rotation=90,
-                    linespacing=1.15)
+                    linespacing=1.15, url=url(m.agencies[j]["id"], "Agency"))
         y = -head_h
         for i, (measure, lines, row_h) in enumerate(zip(m.measures, row_lines, heights,
                                                        strict=True)):
@@ -362,7 +369,7 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                 ax.add_patch(Rectangle((x0, y - row_h), width, row_h, facecolor="#f4f4f4",
                                        edgecolor="none", zorder=0))
             ax.text(x0 + 0.08, y - row_h / 2, "\n".join(lines), ha="left", va="center",
-                    fontsize=size)
+                    fontsize=size, url=url(measure["id"], "Measure"))
             for j, agency in enumerate(m.agencies):
                 role = m.cells.get((agency["id"], measure["id"]))
                 if not role:
@@ -370,7 +377,8 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
                 cx, cy = x0 + label_w + (j + 0.5) * col_w, y - row_h / 2
                 ax.add_patch(Rectangle((cx - col_w / 2 + 0.04, cy - row_h / 2 + 0.03),
                                        col_w - 0.08, row_h - 0.06, zorder=1,
-                                       facecolor=lead if role == "lead" else joint))
+                                       facecolor=lead if role == "lead" else joint,
+                                       url=url(measure["id"], "Measure")))
                 mark = ("lead" if en else "●牵头") if role == "lead" else \
                        ("joint" if en else "○配合")
                 ax.text(cx, cy, mark, ha="center", va="center", zorder=2, fontsize=8.5,
@@ -388,5 +396,5 @@ def draw_matrix(view: View, fmt: str = "svg", dpi: int = DPI) -> bytes:
 def draw(view: View, fmt: str = "svg", dpi: int = DPI,
          link: Callable[[str, str], str] | None = None) -> bytes:
     if view.matrix is not None:
-        return draw_matrix(view, fmt, dpi)
+        return draw_matrix(view, fmt, dpi, link)
     return draw_graph(view, fmt, dpi, link)

@@ -210,12 +210,14 @@ PAGES.search = async () => {
   await run();
 };
 
-// Findings (gaps and islands) that name one of `ids` among their entities.
+// Findings (gaps and islands) that name one of `ids` among their entities: the server picks
+// them out before paging, so none is missed however many findings the city has.
 async function findingsNaming(ids, model) {
-  const wanted = new Set(ids.filter(Boolean));
-  const suffix = model ? "&model=" + encodeURIComponent(model) : "";
-  const [gaps, islands] = await Promise.all([api("/gaps?limit=1000" + suffix), api("/islands?limit=1000" + suffix)]);
-  const items = [...gaps.items, ...islands.items].filter((f) => (f.entities || []).some((e) => wanted.has(e.id)));
+  const search = new URLSearchParams({ limit: "1000" });
+  for (const id of new Set(ids.filter(Boolean))) search.append("entity", id);
+  if (model) search.set("model", model);
+  const [gaps, islands] = await Promise.all([api("/gaps?" + search), api("/islands?" + search)]);
+  const items = [...gaps.items, ...islands.items];
   const withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
   return { items, withheld };
 }
@@ -532,8 +534,8 @@ PAGES.dashboards = async () => {
   const kpiBox = el("div", { id: "kpis" });
   const summaryBox = el("div", { id: "summary" });
   const findingBox = el("div", { id: "findings" });
-  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), model: el("select", { id: "finding-model" }), source: el("select", { id: "source" }) };
-  let all = [], withheld = 0, everything = false;
+  const filters = { kind: el("select", { id: "kind" }), severity: el("select", { id: "severity" }), model: el("select", { id: "finding-model" }), district: el("select", { id: "district" }), source: el("select", { id: "source" }) };
+  let all = [], withheld = 0, beyond = 0, everything = false;
   const choices = (select, values, chosen) => select.replaceChildren(el("option", { value: "", text: "all" }), ...values.map((v) => el("option", { value: v, selected: v === chosen, text: v })));
   const state = () => ({ model: model.value, year: year.value, from: from.value !== String(Number(year.value) - 2) ? from.value : null });
   const showFindings = () => {
@@ -544,6 +546,7 @@ PAGES.dashboards = async () => {
     findingBox.replaceChildren(el("p", { class: "summary", text: `${rows.length} of ${all.length} findings` }), findingsTable(shown));
     if (shown.length < rows.length) findingBox.append(el("button", { id: "show-all", text: `show all ${rows.length}`, onclick: () => { everything = true; showFindings(); } }));
     if (withheld) findingBox.append(el("p", { class: "muted", text: `${withheld} person-level findings are withheld from a reader key` }));
+    if (beyond > 0) findingBox.append(el("p", { class: "error", id: "beyond", text: `${beyond} more findings than the first 1,000 of gaps and of islands are not shown here: use \`medgraph gaps\` or the API's offset` }));
   };
   const summarise = () => {
     // Findings by kind and severity: a click on a count filters the list to it.
@@ -555,8 +558,7 @@ PAGES.dashboards = async () => {
     }));
   };
   const loadKpis = async () => {
-    // The KPIs of each year from `from` to `year`, each against its target. The models have no
-    // districts, so there is no district breakdown to show.
+    // The KPIs of each year from `from` to `year`, each against its target.
     kpiBox.replaceChildren(el("p", { class: "loading", text: "…" }));
     const years = [];
     for (let y = Math.min(Number(from.value), Number(year.value)); y <= Number(year.value); y++) years.push(y);
@@ -573,6 +575,15 @@ PAGES.dashboards = async () => {
         text: k.value === null ? "no data" : `${k.value}${k.met === true ? " 达标 met" : k.met === false ? " 未达标 missed" : ""}` }));
       kpiBox.replaceChildren(table(Object.values(rows), ["code", "target", ...years.map(String), "definition", "source"],
         { ...Object.fromEntries(years.map((y) => [String(y), verdict])), source: (k) => citation(k) }));
+      // The last year by district of the persons (002's 防贫地图), when the data has districts.
+      const split = await api(`/kpis?year=${year.value}&model=${encodeURIComponent(model.value)}&by=district&limit=1000`);
+      const districts = {};
+      for (const k of split.items) if (k.district !== null) (districts[k.district] = districts[k.district] || { district: k.district })[k.code] = k;
+      const codes = [...new Set(split.items.map((k) => k.code))];
+      if (Object.keys(districts).length) {
+        kpiBox.append(el("h3", { text: `${year.value} by district 分区县` }),
+          el("div", { id: "kpi-districts" }, table(Object.values(districts), ["district", ...codes], Object.fromEntries(codes.map((c) => [c, verdict])))));
+      }
     } catch (error) { kpiBox.replaceChildren(failure(error)); }
   };
   const loadFindings = async () => {
@@ -580,12 +591,15 @@ PAGES.dashboards = async () => {
     try {
       const m = encodeURIComponent(model.value);
       const [gaps, islands] = await Promise.all([api(`/gaps?limit=1000&model=${m}`), api(`/islands?limit=1000&model=${m}`)]);
-      all = [...gaps.items.map((f) => ({ ...f, source: "gaps", model: (f.facts && f.facts.model) || model.value })),
-        ...islands.items.map((f) => ({ ...f, source: "islands", model: (f.facts && f.facts.model) || model.value }))];
+      // A finding about a person or household carries its district (facts.district).
+      const row = (source) => (f) => ({ ...f, source, model: (f.facts && f.facts.model) || model.value, district: (f.facts && f.facts.district) || "" });
+      all = [...gaps.items.map(row("gaps")), ...islands.items.map(row("islands"))];
       withheld = (gaps.withheld ? gaps.withheld.count : 0) + (islands.withheld ? islands.withheld.count : 0);
+      beyond = gaps.total + islands.total - all.length; // past the first page of each: said, never hidden
       choices(filters.kind, [...new Set(all.map((f) => f.kind))].sort(), params.get("f.kind"));
       choices(filters.severity, ["high", "medium", "low"], params.get("f.severity"));
       choices(filters.model, [...new Set(all.map((f) => f.model))].sort(), params.get("f.model"));
+      choices(filters.district, [...new Set(all.map((f) => f.district).filter(Boolean))].sort(), params.get("f.district"));
       choices(filters.source, ["gaps", "islands"], params.get("f.source"));
       summarise();
       showFindings();
@@ -596,10 +610,91 @@ PAGES.dashboards = async () => {
   main.replaceChildren(title("看板 Dashboards"),
     el("div", { class: "filters" }, el("label", {}, "model ", model), el("label", {}, "years ", from), el("label", {}, "to ", year)),
     section("指标 KPIs against their targets, by year", kpiBox),
+    section("政策模拟 What-if: the loaded cases under a reform", whatifPanel(model, year)),
     section("发现 Findings by kind and severity", summaryBox),
     section("发现 Findings", el("div", { class: "filters" }, Object.entries(filters).map(([k, s]) => el("label", {}, k + " ", s))), findingBox));
   await Promise.all([loadKpis(), loadFindings()]);
 };
+
+// The what-if panel: the model's shipped reforms over the loaded cases (POST /whatif without
+// persons or cases), each beside the baseline. Its choices are in the URL (w.reform, w.dataset),
+// and a URL that names reforms runs them when it opens, so a result can be shared.
+function whatifPanel(model, year) {
+  const box = el("div", { id: "whatif" });
+  if (!allows("analyst")) {
+    box.append(el("p", { class: "muted", text: "The what-if settles persons' cases: it needs an analyst key." }));
+    return box;
+  }
+  const params = new URLSearchParams(location.search);
+  const chosen = new Set(params.getAll("w.reform"));
+  const picks = el("span", { id: "whatif-reforms" });
+  const dataset = el("input", { id: "whatif-dataset", value: params.get("w.dataset") || "", placeholder: "all datasets", size: 14 });
+  // A reform of the analyst's own, as its YAML file would read; refused with its line and field.
+  const own = el("textarea", { id: "whatif-yaml", rows: 5, cols: 70, spellcheck: "false",
+    placeholder: "your own reform (YAML), e.g.\nname: marginal households at 90 %\nchanges:\n  - rule: hangzhou.rule.ma_rate_marginal_low_income\n    set: {rate: 0.9}" });
+  own.value = params.get("w.yaml") || "";
+  const result = el("div", { id: "whatif-result" });
+  const keep = () => {
+    const url = new URLSearchParams(location.search);
+    url.delete("w.reform"); url.delete("w.dataset"); url.delete("w.yaml");
+    for (const c of picks.querySelectorAll("input:checked")) url.append("w.reform", c.value);
+    if (dataset.value) url.set("w.dataset", dataset.value);
+    if (own.value.trim()) url.set("w.yaml", own.value);
+    history.replaceState(null, "", location.pathname + (url.toString() ? "?" + url : ""));
+  };
+  const run = async () => {
+    const reforms = [...picks.querySelectorAll("input:checked")].map((c) => c.value);
+    if (own.value.trim()) reforms.push({ yaml: own.value });
+    keep();
+    if (!reforms.length) { result.replaceChildren(el("p", { class: "muted", text: "Choose a reform." })); return; }
+    result.replaceChildren(el("p", { class: "loading", text: "settling the loaded cases …" }));
+    const body = { model: model.value, year: Number(year.value), reforms };
+    if (dataset.value) body.dataset = dataset.value;
+    try { result.replaceChildren(...whatifTables(await api("/whatif", { json: body }))); } catch (error) { result.replaceChildren(failure(error)); }
+  };
+  const offer = async () => {
+    try {
+      const shipped = await api(`/reforms?model=${encodeURIComponent(model.value)}`);
+      picks.replaceChildren(...(shipped.items.length ? shipped.items.map((r) => el("label", { class: "reform", title: r.description },
+        el("input", { type: "checkbox", name: "reform", value: r.id, checked: chosen.has(r.id) }), ` ${r.name} `)) :
+        [el("span", { class: "muted", text: "this model ships no reforms" })]));
+    } catch (error) { picks.replaceChildren(failure(error)); }
+  };
+  const form = el("form", { id: "whatif-form" }, picks, el("label", {}, "dataset ", dataset), el("button", { type: "submit", text: "模拟 Run" }), el("div", {}, own));
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  model.addEventListener("change", () => { chosen.clear(); result.replaceChildren(); offer(); });
+  box.append(form, result);
+  offer().then(() => { if (chosen.size || own.value.trim()) run(); });
+  return box;
+}
+
+// A what-if answer as tables: the 002 indicators against their targets, cost by scheme, the
+// warning line, and persons by band of their change, each reform beside the baseline.
+function whatifTables(doc) {
+  const [base, ...reforms] = doc.scenarios;
+  const names = doc.scenarios.map((s) => s.name);
+  const head = el("p", { class: "summary", text: `${doc.cases.toLocaleString("en")} cases of ${doc.persons.toLocaleString("en")} persons${doc.year ? ", " + doc.year : ""}; targets of ${doc.target_year}` });
+  const verdict = (k) => el("span", { class: k.met === true ? "met" : k.met === false ? "missed" : "muted",
+    text: k.value === null ? "no data" : `${(k.value * 100).toFixed(2)} %${k.met === true ? " 达标 met" : k.met === false ? " 未达标 missed" : ""}` });
+  const kpis = base.kpis.map((k, i) => ({ code: k.code, target: k.target === null ? "" : `${k.comparator} ${(k.target * 100).toFixed(0)} %`,
+    ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.kpis[i]])), source: k }));
+  const cost = Object.keys(base.cost).map((scheme) => ({ scheme, ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.cost[scheme]])),
+    ...Object.fromEntries(reforms.map((s) => ["Δ " + s.name, s.change.cost[scheme]])) }));
+  cost.push({ scheme: "out of pocket 自付", ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.out_of_pocket])),
+    ...Object.fromEntries(reforms.map((s) => ["Δ " + s.name, s.change.out_of_pocket])) });
+  const line = ["persons", "households", "households_without_category"].map((what) => ({ [`at or above ${money(base.warning_line.line)}`]: what,
+    ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.warning_line[what]])) }));
+  const crossing = reforms.map((s) => ({ reform: s.name, ...s.change.crossings, winners: s.change.winners, losers: s.change.losers }));
+  const bands = reforms.length ? reforms[0].change.bands.map((band, b) => ({ band, ...Object.fromEntries(reforms.map((s) =>
+    [s.name, s.change.by_category.reduce((n, c) => n + c.persons[b], 0)])) })) : [];
+  const yuan = Object.fromEntries([...names, ...reforms.map((s) => "Δ " + s.name)].map((n) => [n, money]));
+  return [head,
+    el("h3", { text: "指标 Indicators of 002 一" }), table(kpis, ["code", "target", ...names, "source"], { ...Object.fromEntries(names.map((n) => [n, verdict])), source: (k) => citation(k) }),
+    el("h3", { text: "费用 Cost by scheme (yuan)" }), table(cost, ["scheme", ...names, ...reforms.map((s) => "Δ " + s.name)], yuan),
+    el("h3", { text: "预警线 The warning line" }), table(line, [`at or above ${money(base.warning_line.line)}`, ...names]),
+    table(crossing, ["reform", "persons_above_to_below", "persons_below_to_above", "households_above_to_below", "households_below_to_above", "winners", "losers"]),
+    el("h3", { text: "受益与受损 Persons by change of their out of pocket" }), table(bands, ["band", ...reforms.map((s) => s.name)])];
+}
 
 // -- diagrams ---------------------------------------------------------------------------------
 const VIEWS = ["coordination", "mechanism", "funding", "data-sharing", "responsibility", "case"];
