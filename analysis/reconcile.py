@@ -7,9 +7,11 @@ paid the person without seeing the case (then all the person's cases that year a
 unit). Only schemes some payer reported are reconciled: a scheme no payer sent records for
 is taken as paid as the rules settle it (basic insurance, whose payment the case data give).
 
-Five kinds of finding (docs/findings.md, "Reconciliation"), each naming the payer to act:
+Seven kinds of finding (docs/findings.md, "Reconciliation"), each naming the payer to act:
 
 - `excess_payment`: the payments on a unit add up to more than its bill;
+- `excess_over_scope`: the payments under a scheme that may pay only within the policy
+  scope (analysis.policy_scope) go beyond what the schemes before it left of that scope;
 - `duplicate_aid`: two or more payers paid on the same unit and together beyond what the
   rules entitle; each pair is told with whether a data path joins them (analysis.network);
 - `missed_aid`: the rules entitle a payment under a scheme that no payer made;
@@ -25,23 +27,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 from medgraph.analysis import network
 from medgraph.analysis.findings import Finding, _citation, _unique, provenance
+from medgraph.analysis.policy_scope import Bound, beyond_scope, scope_bound
 from medgraph.settlement import load_rules
 
 # Differences below a yuan are rounding, not findings (an assumption: the documents give no
 # tolerance; payers round to the fen or the yuan).
 TOLERANCE = 1.0
 READ_BATCH = 10_000
+READERS = 2  # reads sent to the store at once
 # Schemes paid on enrolment, and the scheme whose ENROLLED_IN the person must have.
 ENROLMENT = {"basic_medical_insurance": "basic_medical_insurance",
              "critical_illness_insurance": "basic_medical_insurance",
              "huiminbao": "huiminbao"}
 PROBLEM = "duplicate_assistance_unshared_information"
+# Schemes that pay only a holder of one of their categories on the day (_Checker).
+CERTIFIED = ("medical_assistance", "special_assistance")
 
 
 @dataclass
@@ -53,11 +60,15 @@ class Unit:
     year: int
     cases: list[str] = field(default_factory=list)
     bill: float = 0.0
+    scope: float = 0.0                                         # the policy-scope cost
     entitled: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     rules: dict[str, str] = field(default_factory=dict)       # scheme code -> rule id
     settled_paid: float = 0.0                                  # unreported schemes, as settled
     settled: set[str] = field(default_factory=set)  # schemes given above the bill
     payments: list[dict[str, Any]] = field(default_factory=list)
+    # the unreported schemes as settled, by scheme: read only for a unit that may have been
+    # paid beyond its policy scope (None: it cannot have been)
+    unreported: dict[str, float] | None = None
 
 
 @dataclass
@@ -83,10 +94,10 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
 
 
 # -- reading -------------------------------------------------------------------------------
-def _read_by(store: Any, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+def _read_by(store: Any, statement: str, ids: Iterable[str], **params: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(ids))):
-        rows += store.read(statement, {"ids": chunk}, limit=None)
+        rows += store.read(statement, {"ids": chunk, **params}, limit=None)
     return rows
 
 
@@ -105,22 +116,72 @@ def _schemes(store: Any, model: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _read_payments(store: Any, year: int | None) -> list[dict[str, Any]]:
-    return [r["p"] for r in store.read(
-        "MATCH (p:Payment) WHERE $year IS NULL OR p.year = $year RETURN properties(p) AS p "
-        "ORDER BY p.id", {"year": year}, limit=None)]
+PAYMENT_FIELDS = {name: f"p.{name}" for name in (
+    "id", "payer", "scheme", "scheme_id", "case", "person", "date", "year", "amount")}
+# what a case's facts are read as, from the case `c` and its person `q`
+CASE_FIELDS = {"c": "c.id", "p": "q.id", "y": "c.year", "date": "c.date",
+               "bill": "c.total_cost", "scope": "c.policy_scope_cost", "oop": "c.out_of_pocket"}
+CASE_FACTS = ", ".join(f"{expression} AS {name}" for name, expression in CASE_FIELDS.items())
 
 
-def _eligibility(store: Any, persons: set[str]) -> tuple[dict, dict]:
-    """Each person's certificates (category, from, to) and enrolment (scheme code, year)."""
+def _pages(store: Any, year: int | None) -> list[dict[str, Any]]:
+    """The year filters a whole-city read is cut into: one per year the case data hold, and
+    one for any other, so that no read of a large city runs near the per-read time limit,
+    and the pages can be read side by side."""
+    if year is not None:
+        return [{"year": year, "years": None}]
+    years = sorted({y for row in store.read("MATCH (d:Dataset) RETURN d.years AS ys")
+                    for y in row["ys"] or []})
+    return [{"year": y, "years": None} for y in years] + [{"year": None, "years": years}]
+
+
+# a page: one year, or (`years` given) every year but those
+PAGE = "($years IS NULL AND {v}.year = $year OR $years IS NOT NULL AND NOT {v}.year IN $years)"
+
+
+def _read_pages(store: Any, match: str, fields: dict[str, str],
+                pages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows of `match` on each page, as dicts of `fields` (name: expression), in the
+    order of the pages; the pages are read side by side (the store answers several at
+    once). Each page comes back as one collected list: records one by one cost the client
+    three times the time to decode."""
+    statement = f"{match} RETURN collect([{', '.join(fields.values())}]) AS rows"
+
+    def read(params: dict[str, Any]) -> list[dict[str, Any]]:
+        [row] = store.read(statement, params, limit=None)
+        return [dict(zip(fields, values, strict=True)) for values in row["rows"]]
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        return list(pool.map(read, pages))
+
+
+def _read_payments(store: Any, model: str, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model's payments, the fields reconciliation reads, in id order. One list per row
+    and the order made here: a map per row (properties) and ORDER BY in the store cost a
+    quarter of the read."""
+    match = (f"MATCH (p:Payment) WHERE {PAGE.format(v='p')} "
+             "AND p.scheme_id STARTS WITH $prefix")
+    payments = [p for rows in _read_pages(store, match, PAYMENT_FIELDS, [
+        {**page, "prefix": f"{model}."} for page in pages]) for p in rows]
+    payments.sort(key=lambda p: p["id"])
+    return payments
+
+
+def _eligibility(store: Any, payments: list[dict[str, Any]], certified: Iterable[str]
+                 ) -> tuple[dict, dict]:
+    """Each paid person's certificates (category, from, to), read for the persons paid under
+    a scheme that needs one (`certified`), and enrolment (scheme code, year), for those paid
+    under a scheme paid on enrolment: the checks _Checker makes, and no more."""
+    certified = set(certified)
     holds: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for row in _read_by(store, "UNWIND $ids AS i MATCH (:Person {id: i})-[h:HOLDS]->(c) "
                                "RETURN i AS p, c.id AS c, h.valid_from AS f, h.valid_to AS t",
-                        persons):
+                        {p["person"] for p in payments if p["scheme"] in certified}):
         holds[row["p"]].append((row["c"], row["f"], row["t"]))
     enrolled: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for row in _read_by(store, "UNWIND $ids AS i MATCH (:Person {id: i})-[e:ENROLLED_IN]->(s) "
-                               "RETURN i AS p, s.code AS s, e.year AS y", persons):
+                               "RETURN i AS p, s.code AS s, e.year AS y",
+                        {p["person"] for p in payments if p["scheme"] in ENROLMENT}):
         enrolled[row["p"]].add((row["s"], row["y"]))
     return holds, enrolled
 
@@ -131,18 +192,23 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     """Every unit with an observed payment or an entitlement under a reported scheme."""
     rules = load_rules(model)
     schemes = _schemes(store, model)
-    payments = [p for p in _read_payments(store, year) if p.get("scheme_id", "").startswith(
-        f"{model}.")]
+    pages = _pages(store, year)
+    payments = _read_payments(store, model, pages)
     reported = sorted({p["scheme"] for p in payments})
     # entitlements of the reported schemes, read from each scheme's settlements: a few
-    # percent of all relationships, found from the scheme, not by reading every case
+    # percent of all relationships, found from the scheme, not by reading every case; the
+    # facts of each case come with them, walked from the scheme rather than looked up by id
     settled: list[tuple[str, str, float, str | None]] = []
-    for code in reported:
-        settled += [(r["c"], code, r["a"], r["rule"]) for r in store.read(
-            "MATCH (s:Scheme {id: $sid})<-[r:SETTLED_BY]-(c:Case) "
-            "WHERE ($year IS NULL OR c.year = $year) AND r.amount > 0 "
-            "RETURN c.id AS c, r.amount AS a, r.rule_id AS rule",
-            {"sid": f"{model}.{code}", "year": year}, limit=None)]
+    facts: dict[str, dict[str, Any]] = {}
+    match = ("MATCH (s:Scheme {id: $sid})<-[r:SETTLED_BY]-(c:Case)<-[:HAS_CASE]-(q:Person) "
+             f"WHERE {PAGE.format(v='c')} AND r.amount > 0")
+    reads = [(code, {**page, "sid": f"{model}.{code}"}) for code in reported for page in pages]
+    for (code, _), rows in zip(reads, _read_pages(
+            store, match, {"a": "r.amount", "rule": "r.rule_id", **CASE_FIELDS},
+            [params for _, params in reads]), strict=True):
+        for r in rows:
+            settled.append((r["c"], code, r.pop("a"), r.pop("rule")))
+            facts[r["c"]] = r
     # cases whose given insurance payments exceed the bill, flagged by the case loader
     flagged = {r["c"]: r["s"] for r in store.read(
         "MATCH (c:Case {given_over_bill: true})-[:SETTLED_BY]->(s:Scheme) "
@@ -157,10 +223,9 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         | {r["c"] for r in person_cases if (r["p"], r["y"]) in by_person}
     # what every scheme paid on a case is its bill less the patient's share (below 0 when
     # the schemes paid beyond the bill): no SETTLED_BY read per case
-    facts = {r["c"]: r for r in _read_by(
-        store, "UNWIND $ids AS i MATCH (c:Case {id: i})<-[:HAS_CASE]-(p:Person) "
-               "RETURN c.id AS c, p.id AS p, c.year AS y, c.date AS date, "
-               "c.total_cost AS bill, c.out_of_pocket AS oop", cases)}
+    facts |= {r["c"]: r for r in _read_by(
+        store, f"UNWIND $ids AS i MATCH (c:Case {{id: i}})<-[:HAS_CASE]-(q:Person) "
+               f"RETURN {CASE_FACTS}", cases - set(facts))}
     units: dict[str, Unit] = {}
     unit_of: dict[str, Unit] = {}
     for cid in sorted(facts):
@@ -169,6 +234,7 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         unit = units.get(key) or units.setdefault(key, Unit(key, row["p"], row["y"]))
         unit.cases.append(cid)
         unit.bill += row["bill"]
+        unit.scope += row["scope"] or 0.0
         unit.settled_paid += row["bill"] - (row["oop"] or 0.0)
         unit.settled |= set(flagged.get(cid, []))
         unit_of[cid] = unit
@@ -184,13 +250,17 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
     for p in payments:
         unit = unit_of[p["case"]] if p.get("case") else units[f"{p['person']}|{p['year']}"]
         unit.payments.append(p)
-    holds, enrolled = _eligibility(store, {p["person"] for p in payments})
+    bound = {s: b for s, b in scope_bound(rules).items() if s in reported}
+    _read_unreported(store, model, [u for u in units.values() if _may_exceed_scope(
+        u, bound, rules.order, tolerance)], reported)
+    holds, enrolled = _eligibility(store, payments, CERTIFIED)
     graph = network.read_graph(store, model)
     checker = _Checker(rules, holds, enrolled, facts)
     findings: list[Finding] = []
     ledger = _Ledger(reported, schemes)
     for unit in sorted(units.values(), key=lambda u: u.id):
         findings += _unit_findings(unit, checker, graph, schemes, tolerance, ledger)
+        findings += _scope_findings(unit, bound, rules.order, tolerance)
     findings = _cite(store, findings, model)
     if payer is not None:
         findings = [f for f in findings if payer in f.facts.get("payers", [])
@@ -202,16 +272,91 @@ def reconcile(store: Any, model: str = "hangzhou", year: int | None = None,
         "findings": {kind: sum(f.kind == kind for f in findings) for kind in KINDS}})
 
 
-KINDS = ("excess_payment", "duplicate_aid", "missed_aid", "overpayment", "underpayment",
-         "ineligible_payment")
+KINDS = ("excess_payment", "excess_over_scope", "duplicate_aid", "missed_aid", "overpayment",
+         "underpayment", "ineligible_payment")
+
+
+def _observed(unit: Unit) -> dict[str, float]:
+    """What the payers paid on the unit under each scheme, eligible or not."""
+    paid: dict[str, float] = defaultdict(float)
+    for p in unit.payments:
+        paid[p["scheme"]] += p["amount"]
+    return paid
+
+
+def _may_exceed_scope(unit: Unit, bound: dict[str, Bound], order: tuple[str, ...],
+                      tol: float) -> bool:
+    """Whether the unit may have been paid beyond its scope, before reading how the
+    unreported schemes split: they all count as paid first, which can only make a bound
+    scheme's room smaller (analysis.policy_scope.beyond_scope)."""
+    paid = _observed(unit)
+    if not any(s in bound for s in paid):
+        return False
+    paid[""] = unit.settled_paid
+    return sum(beyond_scope(paid, unit.scope, ("", *order), bound).values()) > tol
+
+
+def _read_unreported(store: Any, model: str, units: list[Unit], reported: list[str]) -> None:
+    """Each unit's unreported schemes as settled, by scheme (a batched read of their cases)."""
+    unit_of = {cid: unit for unit in units for cid in unit.cases}
+    for unit in units:
+        unit.unreported = defaultdict(float)
+    for row in _read_by(store, "UNWIND $ids AS i MATCH (:Case {id: i})-[r:SETTLED_BY]->(s:Scheme) "
+                               "WHERE s.model = $model RETURN i AS c, s.code AS s, r.amount AS a",
+                        unit_of, model=model):
+        if row["s"] not in reported:
+            unit_of[row["c"]].unreported[row["s"]] += row["a"] or 0.0  # type: ignore[index]
+
+
+def _scope_findings(unit: Unit, bound: dict[str, Bound], order: tuple[str, ...],
+                    tol: float) -> list[Finding]:
+    """excess_over_scope: payments under bound schemes beyond the scope left to them."""
+    if unit.unreported is None:
+        return []
+    paid = _observed(unit)
+    by_scheme = {s: v for s, v in beyond_scope({**unit.unreported, **paid}, unit.scope, order,
+                                               bound).items() if s in paid and v > 0}
+    excess = sum(by_scheme.values())
+    if excess <= tol:
+        return []
+    where = (f"case {unit.cases[0]}" if unit.id in unit.cases else
+             f"person {unit.person} in {unit.year}")
+    # the last bound scheme that paid beyond, and its largest payer: it should have seen
+    # what the schemes before it had paid
+    last = max(by_scheme, key=order.index)
+    amounts: dict[str, float] = defaultdict(float)
+    for p in unit.payments:
+        if p["scheme"] == last:
+            amounts[p["payer"]] += p["amount"]
+    actor = max(sorted(amounts), key=lambda w: amounts[w])
+    entitling = unit.rules.get(last)
+    # assistance cites the clause that puts its base within the scope (the out-of-catalogue
+    # rule, first); a scheme whose own rule says so, the rule that entitled the case
+    rule = bound[last].rules[0] if last == "medical_assistance" \
+        or entitling not in bound[last].rules else entitling
+    names = ", ".join(f"{s} {by_scheme[s]:,.2f}" for s in sorted(by_scheme, key=order.index))
+    return [Finding(
+        kind="excess_over_scope", severity="high",
+        entities=[{"id": unit.id, "name_zh": None}, {"id": actor, "name_zh": None}],
+        explanation=(f"The payments on {where} under schemes that may pay only within the "
+                     f"policy scope (政策范围内费用, {unit.scope:,.2f} yuan of a bill of "
+                     f"{unit.bill:,.2f}) go {excess:,.2f} yuan beyond the scope left to them "
+                     f"({names}; rule {rule}). {actor}, paying {last}, should recover it."),
+        citations=[], facts={"unit": unit.id, "person": unit.person, "year": unit.year,
+                             "cases": unit.cases, "bill": round(unit.bill, 2),
+                             "policy_scope": round(unit.scope, 2), "scheme": last,
+                             "beyond_scope": {s: round(v, 2) for s, v in by_scheme.items()},
+                             "excess": round(excess, 2), "payers": sorted(amounts),
+                             "payer_to_act": actor, "rule": rule})]
 
 
 class _Checker:
     """Whether a payment's person could be paid under its scheme on its date."""
 
     def __init__(self, rules: Any, holds: dict, enrolled: dict, facts: dict) -> None:
-        self.needs = {"medical_assistance": frozenset(rules.ma_categories),
-                      "special_assistance": frozenset(rules.sa_rates)}
+        categories = {"medical_assistance": rules.ma_categories,
+                      "special_assistance": rules.sa_rates}
+        self.needs = {scheme: frozenset(categories[scheme]) for scheme in CERTIFIED}
         self.holds, self.enrolled, self.facts = holds, enrolled, facts
 
     def why_not(self, p: dict[str, Any], entitled: bool = False) -> str | None:
@@ -405,7 +550,7 @@ def _cite(store: Any, findings: list[Finding], model: str) -> list[Finding]:
             entity["name_zh"] = cited.get(entity["id"], {}).get("name_zh")
         wanted = [f.facts.get("rule"), f"{model}.{f.facts['scheme']}" if f.facts.get("scheme")
                   else None]
-        if f.kind in ("duplicate_aid", "excess_payment"):
+        if f.kind in ("duplicate_aid", "excess_payment", "excess_over_scope"):
             wanted.append(problem)
         f.citations = _unique(_citation(cited[i]) for i in wanted if i in cited)
     return findings

@@ -98,7 +98,8 @@ def default_name(path: Path) -> str:
 @click.argument("dataset")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def unload_command(dataset: str, fmt: str) -> None:
-    """Remove DATASET whole: its persons, households, cases, burdens and their relationships.
+    """Remove DATASET whole: its persons, households, cases, burdens and their relationships,
+    and the payments to its persons; or the payment records loaded as DATASET.
 
     `medgraph query "MATCH (d:Dataset) RETURN d.id, d.source, d.status"` lists them.
     """

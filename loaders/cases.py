@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -444,14 +445,23 @@ def load_settled(
     batches = list(household_batches(inp, cases_per_transaction))
     key = batch_digest.load_key(model, dataset, years, rules)
     recorded = [] if first_load else _recorded_batches(store, dataset)
+    # Each batch's digest first: a batch whose digest is recorded at its place is skipped,
+    # and the others are built one ahead (below).
+    every = [batch_digest.batch_digest(key, inp.subset(persons)) for persons in batches]
+    unchanged = [number <= len(recorded) and recorded[number - 1] == every[number - 1]
+                 for number in range(1, len(batches) + 1)]
     digests: list[str] = []
     skipped: list[int] = []
     done = {"persons": 0, "cases": 0}
 
-    def write(number: int, batch: SettlementInput, compare: bool) -> None:
+    def records(batch: SettlementInput) -> tuple[list[Node], list[Edge]]:
         results = settle_vectorised(batch, rules)
         person_rows, case_rows = as_records(batch)
-        nodes, edges = case_graph(person_rows, case_rows, results, model, years, dataset)
+        return case_graph(person_rows, case_rows, results, model, years, dataset)
+
+    def write(number: int, batch: SettlementInput, compare: bool,
+              built: tuple[list[Node], list[Edge]] | None = None) -> None:
+        nodes, edges = built if built is not None else records(batch)
         where = (f"batch {number} of {len(batches)} (persons {batch.person_ids[0]} to "
                  f"{batch.person_ids[-1]}); {number - 1} batches are in ({done['persons']:,} "
                  f"persons, {done['cases']:,} cases)")
@@ -460,20 +470,38 @@ def load_settled(
             batch_size=rows_per_statement, progress=None, dataset=dataset, path=path))
         totals.update(plan.summary())
 
-    for number, persons in enumerate(batches, start=1):
-        batch = inp.subset(persons)
-        digests.append(batch_digest.batch_digest(key, batch))
-        if number <= len(recorded) and recorded[number - 1] == digests[-1]:
-            skipped.append(number)  # the store holds what this batch writes
-        else:
-            write(number, batch, compare=False)
-            if not dry_run:  # the batch is in: recorded in place of what was there
-                _stopping(f"recording batch {number}", lambda: _record_batches(
-                    store, dataset, digests + recorded[len(digests):]))
-        done["persons"] += len(batch.person_ids)
-        done["cases"] += len(batch)
-        if progress is not None:
-            progress(len(batch))
+    # While the store writes a batch, the next one is settled and made into records on a
+    # second thread (the store's wait releases the interpreter): at most two batches are
+    # held. Writing stays one batch at a time, in order, so what a killed load leaves is
+    # what it was without this.
+    to_write = [n for n in range(1, len(batches) + 1) if not unchanged[n - 1]]
+    following = dict(zip(to_write, to_write[1:], strict=False))
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgraph-records")
+    building: dict[int, Future[tuple[list[Node], list[Edge]]]] = {}
+
+    def build(number: int | None) -> None:
+        if number is not None and number not in building:
+            building[number] = builder.submit(records, inp.subset(batches[number - 1]))
+
+    try:
+        build(to_write[0] if to_write else None)
+        for number, persons in enumerate(batches, start=1):
+            batch = inp.subset(persons)
+            digests.append(every[number - 1])
+            if unchanged[number - 1]:
+                skipped.append(number)  # the store holds what this batch writes
+            else:
+                build(following.get(number))
+                write(number, batch, compare=False, built=building.pop(number).result())
+                if not dry_run:  # the batch is in: recorded in place of what was there
+                    _stopping(f"recording batch {number}", lambda: _record_batches(
+                        store, dataset, digests + recorded[len(digests):]))
+            done["persons"] += len(batch.person_ids)
+            done["cases"] += len(batch)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        builder.shutdown(wait=False, cancel_futures=True)
     if not first_load:
         keep = {"Person": set(inp.person_ids), "Household": households,
                 "Case": set(inp.case_ids), "Burden": _burden_ids(inp)}

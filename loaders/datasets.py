@@ -167,24 +167,47 @@ def finish(store: Store, name: str, counts: dict[str, Any]) -> None:
                 "d.loaded_at = $now", {"name": name, "counts": counts, "now": _now()})
 
 
+def payment_datasets(store: Store) -> list[str]:
+    """The names observed payments were loaded under (`medgraph load payments --dataset`)."""
+    return [r["name"] for r in store.read(
+        "MATCH (p:Payment) RETURN DISTINCT p.dataset AS name ORDER BY name") if r["name"]]
+
+
 def unload(store: Store, name: str) -> dict[str, int]:
-    """Remove a dataset whole: its nodes, their relationships, and its record."""
+    """Remove a dataset whole: its nodes, their relationships, and its record.
+
+    The name may be a load of case data or of payment records (or both). Payments go with
+    the case data they were paid on: the payments to the dataset's persons, whatever load
+    they came from, since a payment to a person who is not in the store is not an input
+    `load payments` accepts. They are deleted first, so that an unload cut off half way
+    leaves no payment pointing at nothing and is completed by running it again.
+    """
     known = [d["id"] for d in datasets(store)]
-    if name not in known:
+    paid = payment_datasets(store)
+    if name not in known and name not in paid:
+        every = sorted(set(known) | set(paid))
         raise UnknownDataset(f"no dataset {name!r} in the store; known: "
-                             f"{', '.join(known) or '(none)'}")
-    deleted = {"nodes_deleted": 0, "relationships_deleted": 0}
-    for label in LABELS:
+                             f"{', '.join(every) or '(none)'}")
+    deleted = {"nodes_deleted": 0, "relationships_deleted": 0, "payments_deleted": 0}
+
+    def drain(match: str, payments: bool = False) -> None:
         while True:
-            counters = store.write(
-                f"MATCH (n:{label}) WHERE n.dataset = $name WITH n LIMIT {DELETE_BATCH} "
-                "DETACH DELETE n", {"name": name})
+            counters = store.write(f"{match} WITH n LIMIT {DELETE_BATCH} DETACH DELETE n",
+                                   {"name": name})
             if not counters["nodes_deleted"]:
-                break
+                return
             deleted["nodes_deleted"] += counters["nodes_deleted"]
             deleted["relationships_deleted"] += counters["relationships_deleted"]
-    counters = store.write("MATCH (d:Dataset {id: $name}) DETACH DELETE d", {"name": name})
-    deleted["nodes_deleted"] += counters["nodes_deleted"]
+            if payments:
+                deleted["payments_deleted"] += counters["nodes_deleted"]
+
+    drain("MATCH (n:Payment) WHERE n.dataset = $name", payments=True)
+    if name in known:
+        drain("MATCH (n:Payment)-[:PAID_TO]->(p:Person) WHERE p.dataset = $name", payments=True)
+        for label in LABELS:
+            drain(f"MATCH (n:{label}) WHERE n.dataset = $name")
+        counters = store.write("MATCH (d:Dataset {id: $name}) DETACH DELETE d", {"name": name})
+        deleted["nodes_deleted"] += counters["nodes_deleted"]
     return deleted
 
 

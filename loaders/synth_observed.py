@@ -20,11 +20,16 @@ finding of its kind on its unit:
   date), on person-years of one case. Truth: duplicate_aid.
 - `excess`: medical security pays assistance on a case it alone pays, its entitlement plus
   the patient's share plus a tenth of the bill. Truth: excess_payment and overpayment.
+- `beyond_scope`: medical security pays assistance on a case it alone pays, with at least
+  20 yuan of its bill outside the policy scope: all the scope the schemes before it left,
+  and half the cost outside the scope; within the bill. Truth: excess_over_scope and
+  overpayment.
 - `ineligible`: medical security pays 500 yuan of assistance on a case of a person who
   holds no certificate. Truth: ineligible_payment.
 
 Whenever the records of a unit add up to more than its bill, excess_payment is in the truth
-too: the generator knows what it paid.
+too, and excess_over_scope whenever a record under a scheme bound by the policy scope
+(analysis.policy_scope) goes beyond the scope left to it: the generator knows what it paid.
 
 All rates are assumptions (the documents give no rates of 重复救助 or 超额救助): each is a
 share of the records, or of the cases, that could carry it.
@@ -37,10 +42,13 @@ from pathlib import Path
 
 import numpy as np
 
+from medgraph.analysis.policy_scope import scope_bound
 from medgraph.settlement import load_rules, read_input
 from medgraph.settlement.vectorised import settle_payments
 
-RATES = {"missed": 0.05, "duplicate": 0.03, "excess": 0.02, "ineligible": 0.002}
+RATES = {"missed": 0.05, "duplicate": 0.03, "excess": 0.02, "beyond_scope": 0.02,
+         "ineligible": 0.002}
+OUTSIDE_SCOPE_FEN = 20_00  # the least cost outside the scope a beyond_scope case has
 PAYERS = {"medical_assistance": "hangzhou.medical_security",
           "special_assistance": "hangzhou.medical_security",
           "charity_assistance": "hangzhou.charity_organisations"}
@@ -59,7 +67,8 @@ def write_observed(city: Path, out: Path, seed: int, model: str = "hangzhou",
     """Write `out`/observed/payments.csv and truth.csv for the city read from `city`."""
     rates = {**RATES, **(rates or {})}
     inp = read_input(city)
-    paid = settle_payments(inp, load_rules(model))
+    rules = load_rules(model)
+    paid = settle_payments(inp, rules)
     rng = np.random.default_rng(seed + 7919)
     n = len(inp)
     year = inp.case_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
@@ -92,6 +101,16 @@ def write_observed(city: Path, out: Path, seed: int, model: str = "hangzhou",
         truth.add(("missed_aid", inp.case_ids[case]))
     duplicates = take(np.flatnonzero(ma > 0), rates["duplicate"])
     excess = take(np.flatnonzero((ma > 0) & (others == 0)), rates["excess"])
+    # what the schemes before assistance in the settlement order paid (none of them a payer
+    # of these records, in the Hangzhou order); a case of the injection is chosen where that
+    # and assistance stay within the scope
+    first = rules.order[:rules.order.index("medical_assistance")]
+    before_ma = sum((paid[s] for s in first if s not in PAYERS), np.zeros(n, dtype=np.int64))
+    outside = total - inp.scope_fen
+    beyond = take(np.flatnonzero((ma > 0) & (others == 0) & (outside >= OUTSIDE_SCOPE_FEN)
+                                 & (before_ma + ma <= inp.scope_fen)), rates["beyond_scope"])
+    beyond_fen = {int(c): int(inp.scope_fen[c] - before_ma[c] - ma[c] + outside[c] // 2)
+                  for c in beyond.tolist()}
     holders = np.zeros(len(inp.person_ids), dtype=bool)
     holders[inp.cert_person] = True
     bare = np.flatnonzero(~holders[inp.case_person] & (ma == 0) & (others == 0))
@@ -104,6 +123,8 @@ def write_observed(city: Path, out: Path, seed: int, model: str = "hangzhou",
             fen = int(paid[scheme][case])
             if case in excess_set and scheme == "medical_assistance":
                 fen += int(patient[case]) + int(total[case]) // 10
+            if case in beyond_fen and scheme == "medical_assistance":
+                fen += beyond_fen[case]
             rows.append((case, scheme, PAYERS[scheme], fen, False))
     person_keyed: set[int] = set()
     for k, case in enumerate(duplicates.tolist()):
@@ -115,8 +136,8 @@ def write_observed(city: Path, out: Path, seed: int, model: str = "hangzhou",
         unit = f"{inp.person_ids[inp.case_person[case]]}|{year[case]}" if by_person \
             else inp.case_ids[case]
         truth.add(("duplicate_aid", unit))
-    for case in excess.tolist():
-        truth |= {("excess_payment", inp.case_ids[case]), ("overpayment", inp.case_ids[case])}
+    for case in (*excess.tolist(), *beyond.tolist()):
+        truth.add(("overpayment", inp.case_ids[case]))
     for case in ineligible.tolist():
         rows.append((case, "medical_assistance", PAYERS["medical_assistance"], INELIGIBLE_FEN,
                      False))
@@ -130,6 +151,22 @@ def write_observed(city: Path, out: Path, seed: int, model: str = "hangzhou",
         unit = f"{inp.person_ids[inp.case_person[case]]}|{year[case]}" \
             if case in person_keyed else inp.case_ids[case]
         truth.add(("excess_payment", unit))
+    # beyond the scope: each record's scheme bound by it, in the settlement order, on what
+    # the schemes before it (insurance as settled, records as written) left of the scope
+    recorded = {s: np.zeros(n, dtype=np.int64) for s in PAYERS}
+    for case, scheme, _, fen, by_person in rows:
+        if not by_person:  # a person-keyed record is charity's, bound by the bill only
+            recorded[scheme][case] += fen
+    bound = scope_bound(rules)
+    before = np.zeros(n, dtype=np.int64)
+    for scheme in rules.order:
+        amount = recorded[scheme] if scheme in PAYERS else paid[scheme]
+        if scheme in PAYERS and scheme in bound:
+            room = inp.scope_fen if not bound[scheme].remaining \
+                else np.maximum(0, inp.scope_fen - before)
+            for case in np.flatnonzero(amount - room > 100).tolist():
+                truth.add(("excess_over_scope", inp.case_ids[case]))
+        before = before + amount
     out = Path(out) / "observed"
     out.mkdir(parents=True, exist_ok=True)
     days = _iso(inp.case_day)

@@ -63,13 +63,81 @@ def settle_reference(inp: SettlementInput, rules: RuleSet) -> list[dict[str, Any
         int(inp.case_person[i]), int(inp.case_day[i]), inp.case_ids[i]))
     running = _Running()
     results: list[dict[str, Any] | None] = [None] * len(inp)
+    special: dict[int, dict[str, Any]] = {}
     for i in order:
-        results[i] = _settle_case(inp, rules, i, certs[int(inp.case_person[i])], running)
+        results[i] = _settle_case(inp, rules, i, certs[int(inp.case_person[i])], running,
+                                  special)
+    _carry_special(inp, rules, order, results, special)  # type: ignore[arg-type]
     return results  # type: ignore[return-value]
 
 
+def _fen(value: float) -> int:
+    return round(value * 100)
+
+
+def _carry_special(inp: SettlementInput, rules: RuleSet, order: list[int],
+                   results: list[dict[str, Any]], special: dict[int, dict[str, Any]]) -> None:
+    """No case is paid special assistance beyond its bill (docs/rules.md, "Special assistance
+    within the bill"): what the rules entitle a case to beyond it (in trigger mode, the case
+    that takes the year to the threshold brings the year's earlier burden in) is booked on
+    the person's earlier cases of that year whose burden counted, latest first, each up to
+    what is left of its bill; what none can take is not paid.
+
+    `special` holds the special-assistance explanation of every case whose burden counted,
+    written or not (a case paid nothing has none in its result until something is booked
+    on it)."""
+    group: list[int] = []
+    key: tuple[int, int] | None = None
+    for i in order:
+        here = (int(inp.case_person[i]), (EPOCH + dt.timedelta(days=int(inp.case_day[i]))).year)
+        if here != key:
+            group, key = [], here
+        if i not in special:
+            continue
+        result = results[i]
+        over = -_fen(result["out_of_pocket"])
+        move = min(_fen(result["payments"].get("special_assistance", 0.0)), over)
+        if move > 0:
+            left, to = move, []
+            _book(inp, rules, results, special, i, -move)
+            for j in reversed(group):
+                room = _fen(results[j]["out_of_pocket"])
+                if room > 0 and left:
+                    took = min(room, left)
+                    _book(inp, rules, results, special, j, took)
+                    special[j]["carried_from"] = inp.case_ids[i]
+                    special[j]["carried_in"] = yuan(_fen(special[j].get("carried_in", 0.0))
+                                                    + took)
+                    to.append(inp.case_ids[j])
+                    left -= took
+            special[i].update(beyond_bill=yuan(move), carried_to=to)
+        group.append(i)
+
+
+def _book(inp: SettlementInput, rules: RuleSet, results: list[dict[str, Any]],
+          special: dict[int, dict[str, Any]], i: int, fen: int) -> None:
+    """Add `fen` (or take it, below 0) to case i's special assistance, with its explanation
+    written in the place of the scheme in the settlement order."""
+    result, why = results[i], special[i]
+    payments = result["payments"]
+    amount = _fen(payments.get("special_assistance", 0.0)) + fen
+    if amount:
+        payments["special_assistance"] = yuan(amount)
+    else:
+        payments.pop("special_assistance", None)
+    result["out_of_pocket"] = yuan(int(inp.total_fen[i]) - sum(_fen(v) for v in payments.values()))
+    why["amount"] = yuan(amount)
+    explanations = result["explanations"]
+    if not any(e is why for e in explanations):
+        after = set(rules.order[rules.order.index("special_assistance") + 1:])
+        place = next((k for k, e in enumerate(explanations) if e["scheme"] in after),
+                     len(explanations))
+        explanations.insert(place, why)
+
+
 def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
-                 certs: list[tuple[str, int, int, bool]], running: _Running) -> dict[str, Any]:
+                 certs: list[tuple[str, int, int, bool]], running: _Running,
+                 special_why: dict[int, dict[str, Any]]) -> dict[str, Any]:
     person = int(inp.case_person[i])
     day = int(inp.case_day[i])
     year = (EPOCH + dt.timedelta(days=day)).year
@@ -227,9 +295,10 @@ def _settle_case(inp: SettlementInput, rules: RuleSet, i: int,
             amount = min(want, max(0, cap - running.get(person, year, "sa")))
             bound = rules.sa_cap.id if amount < want else None
         running.add(amount, person, year, "sa")
-        record("special_assistance", amount, explanation(
-            "special_assistance", rule, amount=amount, base=base, deductible=deductible, cap=cap,
-            bound_by=bound, **extra))
+        why = explanation("special_assistance", rule, amount=amount, base=base,
+                          deductible=deductible, cap=cap, bound_by=bound, **extra)
+        special_why[i] = why  # kept for what is booked on the case later (_carry_special)
+        record("special_assistance", amount, why)
 
     def charity() -> None:
         rule = rules.charity

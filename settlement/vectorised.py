@@ -175,6 +175,7 @@ class _Stage:
     cap: np.ndarray                          # -1 = no cap
     bound: np.ndarray                        # index of the bounding rule, -1 = none
     extra: dict[str, Any] = field(default_factory=dict)  # name -> (values, rows it is on)
+    active: np.ndarray | None = None         # special assistance: rows whose burden counted
 
 
 class _Tables:
@@ -411,7 +412,52 @@ def _settle_sorted(inp: SettlementInput, rules: RuleSet, t: _Tables, order: np.n
     }
     for scheme in rules.order:  # the model's settlement order (each Scheme's `order`)
         add(stages_of[scheme]())
+    special = next((s for s in stages if s.scheme == "special_assistance"), None)
+    if special is not None:
+        _carry_special(special, total - paid, group, inp.case_ids, order)
     return stages
+
+
+def _carry_special(stage: _Stage, left: np.ndarray, group: np.ndarray, case_ids: list[str],
+                   order: np.ndarray) -> None:
+    """No case is paid special assistance beyond its bill: what it is entitled to beyond it
+    goes to the person's earlier cases of the year whose burden counted, latest first, each
+    up to what is left of its bill (reference._carry_special, the definition). `left` is
+    each row's bill less every payment on it. Only the case that takes a year to the
+    threshold can be entitled beyond its bill (one in a few thousand), so the rows are
+    walked one by one, and none when there is none."""
+    assert stage.active is not None
+    amount, room = stage.amount, left.copy()
+    crossing = np.flatnonzero(stage.active & (amount > 0) & (room < 0))
+    if not len(crossing):
+        return
+    n = len(amount)
+    beyond = np.zeros(n, dtype=np.int64)
+    carried_in = np.zeros(n, dtype=np.int64)
+    carried_from = np.full(n, None, dtype=object)
+    carried_to = np.full(n, None, dtype=object)
+    for k in crossing.tolist():
+        move = int(min(amount[k], -room[k]))
+        amount[k] -= move
+        room[k] += move
+        rest, to = move, []
+        j = k - 1
+        while rest and j >= 0 and group[j] == group[k]:
+            if stage.active[j] and room[j] > 0:
+                took = int(min(room[j], rest))
+                amount[j] += took
+                room[j] -= took
+                carried_in[j] += took
+                carried_from[j] = case_ids[order[k]]
+                to.append(case_ids[order[j]])
+                rest -= took
+            j -= 1
+        beyond[k], carried_to[k] = move, to
+    stage.emit = stage.emit | (beyond > 0) | (carried_in > 0)
+    stage.extra.update(beyond_bill=(beyond / 100, beyond > 0),
+                       carried_to=(carried_to, beyond > 0),
+                       carried_from=(carried_from, carried_in > 0),
+                       carried_in=(carried_in / 100, carried_in > 0))
 
 
 def _given(scheme: str, given: np.ndarray) -> _Stage:
@@ -573,7 +619,7 @@ def _special(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndar
     emit = refused | (active & ((amount > 0) | (bound >= 0)))
     return _Stage("special_assistance", amount, emit, np.where(refused, referral, rule),
                   np.where(refused, own, base), np.where(active, base - count, 0), cap, bound,
-                  extra)
+                  extra, active=active)
 
 
 def _charity(rules: RuleSet, t: _Tables, n: int, group: np.ndarray, day: np.ndarray,

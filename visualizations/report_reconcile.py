@@ -14,6 +14,7 @@ from typing import Any
 KIND_NAMES = {
     "duplicate_aid": ("重复救助", "Duplicate aid"),
     "excess_payment": ("超额支付", "Paid beyond the bill"),
+    "excess_over_scope": ("超政策范围支付", "Paid beyond the policy scope"),
     "missed_aid": ("应救未救", "Entitled aid not paid"),
     "ineligible_payment": ("不符合条件的支付", "Paid without certificate or enrolment"),
     "overpayment": ("多付", "Paid above the rule"),
