@@ -9,8 +9,9 @@ last step (docs/whatif.md gives each measure's definition):
   government and the share where the model gives one);
 - the four indicators of 002 一 for medical-assistance recipients against the targets
   in force, as analysis/kpi.py defines them on the store;
-- persons and households at or above the warning line, crossings each way, and
-  households holding no assistance category above it (the cliff of 001 三(二));
+- persons and households at or above the warning line, crossings each way, households
+  above it though no member alone is (catastrophic household burden), and households
+  holding no assistance category above it (the cliff of 001 三(二));
 - winners and losers: each person's change of out-of-pocket cost, in bands, by category.
 
 >>> from medgraph.settlement import read_input                     # doctest: +SKIP
@@ -299,6 +300,15 @@ def _above(pop: Population, s: Settled) -> tuple[np.ndarray, np.ndarray]:
     return person, household
 
 
+def _catastrophic(pop: Population, person_above: np.ndarray,
+                  household_above: np.ndarray) -> int:
+    """Household-years at or above the warning line in which no member's own year is: the
+    burden a line set per person does not see (household_catastrophic of docs/findings.md)."""
+    member_above = np.bincount(pop.household_of_person_year[: len(person_above)],
+                               person_above, minlength=len(household_above)) > 0
+    return int((household_above & ~member_above).sum())
+
+
 def _cliff(pop: Population, s: Settled, household_above: np.ndarray) -> int:
     """Household-years above the warning line in which nobody held an assistance category
     on the date of care: the households the eligibility line leaves out (cliff_effect)."""
@@ -410,6 +420,8 @@ def summarise(pop: Population, s: Settled, target_year: int) -> dict[str, Any]:
         "kpis": indicators,
         "warning_line": {"line": s.warning_line, "persons": int(person_above.sum()),
                          "households": int(household_above.sum()),
+                         "households_catastrophic": _catastrophic(pop, person_above,
+                                                                  household_above),
                          "households_without_category": _cliff(pop, s, household_above)},
         "by_district": by_district(pop, s),
         "burden": burden_distribution(pop, s),

@@ -406,3 +406,24 @@ def test_the_report_carries_the_what_if_section(empty_store: Any, tmp_path: Path
     refused = run("report", "--whatif", str(bad), "-o", str(tmp_path / "r2.html"), home=home)
     assert refused.returncode == 2 and "bad.yaml" in refused.stderr, refused.stderr
     assert not (tmp_path / "r2.html").exists()
+
+
+def test_a_household_above_the_line_whose_members_are_each_below_it_is_catastrophic() -> None:
+    # HQ: Q1 and Q2 each pay 22,000 - 8,000 - 2,000 = 12,000, under the 20,000 line; together
+    # 24,000, over it. HR: Q3 pays 35,000 - 10,000 - charity's 2,500 = 22,500 alone, over it,
+    # so HR is above the line but not by a burden the per-person line misses.
+    def plain(pid: str, household: str) -> dict[str, Any]:
+        return {"id": pid, "household_id": household, "enrolled": True, "certificates": []}
+
+    city = {"persons": [plain("Q1", "HQ"), plain("Q2", "HQ"), plain("Q3", "HR")],
+            "cases": [case("D1", "Q1", 22000, 15000), case("D2", "Q2", 22000, 15000),
+                      case("D3", "Q3", 35000, 20000)]}
+    doc = compare("""
+name: shared cap 200,000
+changes:
+  - rule: hangzhou.rule.ma_annual_cap
+    set: {annual_cap: 200000}
+""", city=city)
+    line = doc["scenarios"][0]["warning_line"]
+    assert doc["scenarios"][0]["out_of_pocket"] == 12000 + 12000 + 22500
+    assert (line["persons"], line["households"], line["households_catastrophic"]) == (1, 2, 1)

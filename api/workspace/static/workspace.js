@@ -682,7 +682,7 @@ function whatifTables(doc) {
     ...Object.fromEntries(reforms.map((s) => ["Δ " + s.name, s.change.cost[scheme]])) }));
   cost.push({ scheme: "out of pocket 自付", ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.out_of_pocket])),
     ...Object.fromEntries(reforms.map((s) => ["Δ " + s.name, s.change.out_of_pocket])) });
-  const line = ["persons", "households", "households_without_category"].map((what) => ({ [`at or above ${money(base.warning_line.line)}`]: what,
+  const line = ["persons", "households", "households_catastrophic", "households_without_category"].map((what) => ({ [`at or above ${money(base.warning_line.line)}`]: what,
     ...Object.fromEntries(doc.scenarios.map((s) => [s.name, s.warning_line[what]])) }));
   const crossing = reforms.map((s) => ({ reform: s.name, ...s.change.crossings, winners: s.change.winners, losers: s.change.losers }));
   const bands = reforms.length ? reforms[0].change.bands.map((band, b) => ({ band, ...Object.fromEntries(reforms.map((s) =>
