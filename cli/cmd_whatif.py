@@ -91,6 +91,8 @@ def tables(doc: dict[str, Any], by: str | None = None) -> list[tuple[str, list[d
                 kpis))
     warning = [("persons at or above the line", lambda s: s["warning_line"]["persons"]),
                ("households at or above the line", lambda s: s["warning_line"]["households"]),
+               ("of them with no member alone at or above it (catastrophic)",
+                lambda s: s["warning_line"]["households_catastrophic"]),
                ("of them with no assistance category",
                 lambda s: s["warning_line"]["households_without_category"])]
     out.append((f"Warning line ({first['warning_line']['line']:,.0f} yuan a year out of "
