@@ -75,6 +75,27 @@ def _free_port() -> int:
 
 
 @contextmanager
+def served(env: dict[str, str], *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`medgraph serve` on a free port with `env`, once it answers: its base URL (no path)
+    and its process. Stopped at the end."""
+    port = _free_port()
+    server = subprocess.Popen([*MEDGRAPH, "serve", "--port", str(port), "--log-level",
+                               "warning", *options], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+@contextmanager
 def own_server(workers: int) -> Iterator[tuple[str, str, str]]:
     """A store with the mini model and one case, a reader key and a server: (base, key, case)."""
     from medgraph.graph.store import connect, embedded_server, settings_from_env
@@ -97,21 +118,10 @@ def own_server(workers: int) -> Iterator[tuple[str, str, str]]:
               "out_of_pocket": 16000, "explanations": []}], "mini", dataset="api-load")
     key = subprocess.run([*MEDGRAPH, "api-key", "add", "bench", "--role", "reader"], env=env,
                          capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen([*MEDGRAPH, "serve", "--port", str(port), "--workers",
-                               str(workers), "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        yield base, key, "C1"
+        with served(env, "--workers", str(workers)) as (base, _):
+            yield base, key, "C1"
     finally:
-        server.terminate()
-        server.wait(30)
         embedded_server(settings).stop()
 
 

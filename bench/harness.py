@@ -396,24 +396,14 @@ def step_reconcile(ctx: dict[str, Any]) -> dict[str, Any]:
 
 def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
     """`medgraph serve` on the benchmark's store; random cases of the whole city looked up."""
-    import httpx
 
-    from medgraph.bench.api_load import _free_port, run_level
+    from medgraph.bench.api_load import run_level, served
 
     env = ctx["env"]
     key = _medgraph("api-key", "add", f"bench-{time.time_ns()}", "--role", "reader",
                     env=env).stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "medgraph", "serve", "--port", str(port),
-                               "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with served(env) as (root, server):
+        base = root + "/api/v1"
         ids = random.Random(11).sample(ctx["case_ids"], min(5_000, len(ctx["case_ids"])))
         urls = [f"{base}/cases/{case_id}/accountability" for case_id in ids]
         run_level(urls, key, 1, 1.0)  # warm up
@@ -427,9 +417,6 @@ def step_api(ctx: dict[str, Any]) -> dict[str, Any]:
             run["store_cpu_s"] = round(cpu_seconds(ctx.get("store_pid")) - store, 3)
             run["load_average"] = load_average()
             runs.append(run)
-    finally:
-        server.terminate()
-        server.wait(30)
     return {"runs": [{"clients": r["clients"], "requests": r["requests"], "errors": r["errors"],
                       "rps": r["requests_per_s"], "p50_ms": r["p50_ms"],
                       "p99_ms": r["p99_ms"],

@@ -25,7 +25,7 @@ from pathlib import Path
 import click
 import httpx
 
-from medgraph.bench.api_load import MEDGRAPH, MINI, _free_port, run_level
+from medgraph.bench.api_load import MEDGRAPH, MINI, run_level, served
 
 RUNAWAY = ("UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b "
            "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n")
@@ -53,47 +53,43 @@ def main(attackers: int, seconds: float, places: int) -> None:
     reader = medgraph("api-key", "add", "reader", "--role", "reader")
     analysts = [medgraph("api-key", "add", f"analyst-{n}", "--role", "analyst")
                 for n in range(max(1, places // 2))]
-    port = _free_port()
-    server = subprocess.Popen([*MEDGRAPH, "serve", "--port", str(port), "--log-level",
-                               "warning"], env=env)
-    base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        target = base + "/agencies"
-        run_level(target, reader, 1, 1.0)  # warm up
-        alone = run_level(target, reader, 1, seconds)
-        statuses: list[int] = []
-        stop_at = time.monotonic() + seconds
-
-        def attack(n: int) -> None:
-            with httpx.Client(timeout=30, headers={"X-API-Key": analysts[n % len(analysts)]}
-                              ) as http:
-                while time.monotonic() < stop_at:
-                    statuses.append(http.post(base + "/cypher", json={
-                        "query": RUNAWAY, "timeout": 1}).status_code)
-
-        attacked: dict = {}
-        measure = threading.Thread(target=lambda: attacked.update(
-            run_level(target, reader, 1, seconds)))
-        with ThreadPoolExecutor(attackers) as pool:
-            measure.start()
-            list(pool.map(attack, range(attackers)))
-        measure.join()
-        click.echo(json.dumps({
-            "attackers": attackers, "places": places, "load_average": os.getloadavg()[0],
-            "alone": alone, "attacked": attacked,
-            "attack_statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
-            "p50_ratio": round(attacked["p50_ms"] / alone["p50_ms"], 1)
-            if alone["p50_ms"] else None}))
+        with served(env) as (root, _):
+            base = root + "/api/v1"
+            measure_readers(base, reader, analysts, attackers, seconds, places)
     finally:
-        server.terminate()
-        server.wait(30)
         embedded_server(settings_from_env(env)).stop()
+
+
+def measure_readers(base: str, reader: str, analysts: list[str], attackers: int,
+                    seconds: float, places: int) -> None:
+    """The reader alone, then attacked; one JSON line."""
+    target = base + "/agencies"
+    run_level(target, reader, 1, 1.0)  # warm up
+    alone = run_level(target, reader, 1, seconds)
+    statuses: list[int] = []
+    stop_at = time.monotonic() + seconds
+
+    def attack(n: int) -> None:
+        with httpx.Client(timeout=30, headers={"X-API-Key": analysts[n % len(analysts)]}
+                          ) as http:
+            while time.monotonic() < stop_at:
+                statuses.append(http.post(base + "/cypher", json={
+                    "query": RUNAWAY, "timeout": 1}).status_code)
+
+    attacked: dict = {}
+    measure = threading.Thread(target=lambda: attacked.update(
+        run_level(target, reader, 1, seconds)))
+    with ThreadPoolExecutor(attackers) as pool:
+        measure.start()
+        list(pool.map(attack, range(attackers)))
+    measure.join()
+    click.echo(json.dumps({
+        "attackers": attackers, "places": places, "load_average": os.getloadavg()[0],
+        "alone": alone, "attacked": attacked,
+        "attack_statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
+        "p50_ratio": round(attacked["p50_ms"] / alone["p50_ms"], 1)
+        if alone["p50_ms"] else None}))
 
 
 if __name__ == "__main__":
