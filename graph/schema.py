@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -46,41 +47,43 @@ class Schema:
         if value is None:
             return None
         if kind == "string" and not isinstance(value, str):
-            return f"{name} must be text, got {value!r}"
+            return f"{name} must be text, got {_shown(value)}"
         if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-            return f"{name} must be a whole number, got {value!r}"
+            return f"{name} must be a whole number, got {_shown(value)}"
         if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return f"{name} must be a number, got {value!r}"
+            return f"{name} must be a number, got {_shown(value)}"
+        if kind == "number" and not math.isfinite(value):
+            return f"{name} must be a finite number, got {value}"
         if kind == "boolean" and not isinstance(value, bool):
-            return f"{name} must be true or false, got {value!r}"
+            return f"{name} must be true or false, got {_shown(value)}"
         if kind == "date":
             if isinstance(value, dt.date):
                 return None
             if not (isinstance(value, str) and DATE.match(value)):
-                return f"{name} must be a date YYYY-MM-DD, got {value!r}"
+                return f"{name} must be a date YYYY-MM-DD, got {_shown(value)}"
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
-                return f"{name} is not a real date: {value!r}"
+                return f"{name} is not a real date: {_shown(value)}"
         if kind == "integer_list" and not (
             isinstance(value, list) and all(type(v) is int for v in value)
         ):
-            return f"{name} must be a list of whole numbers, got {value!r}"
+            return f"{name} must be a list of whole numbers, got {_shown(value)}"
         if kind == "string_list" and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
-            return f"{name} must be a list of text, got {value!r}"
+            return f"{name} must be a list of text, got {_shown(value)}"
         if "enum" in spec and value not in spec["enum"]:
-            return f"{name} must be one of {', '.join(map(str, spec['enum']))}; got {value!r}"
+            return f"{name} must be one of {', '.join(map(str, spec['enum']))}; got {_shown(value)}"
         # A category may also be a document-specific one, namespaced (lingqiu.four_party_
         # enrollees); the settlement rules check that the model defines it.
         if "glossary" in spec and value not in self.glossary[spec["glossary"]] and not (
                 spec["glossary"] == "category" and isinstance(value, str) and "." in value):
-            return f"{name} {value!r} is not a {spec['glossary']} code of the glossary"
+            return f"{name} {_shown(value)} is not a {spec['glossary']} code of the glossary"
         if "min" in spec and value < spec["min"]:
-            return f"{name} must be at least {spec['min']}, got {value!r}"
+            return f"{name} must be at least {spec['min']}, got {_shown(value)}"
         if "max" in spec and value > spec["max"]:
-            return f"{name} must be at most {spec['max']}, got {value!r}"
+            return f"{name} must be at most {spec['max']}, got {_shown(value)}"
         return None
 
 
@@ -122,3 +125,16 @@ def schema_statements(schema: Schema | None = None) -> list[str]:
         for label, prop in schema.indexes
     ]
     return statements
+
+
+def _shown(value: Any, most: int = 80) -> str:
+    """A value as a message shows it: its repr, cut at `most` characters (a value may be a
+    list of a million items), without the line bookkeeping of the YAML loader.
+
+    >>> _shown(list(range(100))).endswith("… (390 chars)")
+    True
+    """
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if not str(k).startswith("__")}
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most]}… ({len(text)} chars)"

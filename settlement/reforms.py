@@ -70,8 +70,18 @@ def read_reform(path: str | Path) -> Reform:
     return parse_reform(text, str(path))
 
 
+def _no_aliases(text: str, file: str) -> None:
+    """Refuse `*name` aliases: a reform needs none, and nested aliases make a short text a
+    value of billions of items (a reform comes over HTTP too)."""
+    for event in yaml.parse(text, Loader=_LineLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError(file, f"*{event.anchor}: a reform may not use YAML aliases; "
+                             "write the value out", line=event.start_mark.line + 1)
+
+
 def parse_reform(text: str, file: str) -> Reform:
     try:
+        _no_aliases(text, file)
         raw = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -53,3 +53,20 @@ def test_whatif_goal_seek_and_refusals(api: Api) -> None:  # noqa: F811
     unknown = api.post("/whatif", role="analyst", json={**CITY, "reforms": ["../rules"]})
     assert "no reform shipped" in is_error(unknown, 422)["message"]
     is_error(api.post("/whatif", role="analyst", json={**CITY}), 422)
+
+
+def test_hostile_reforms_are_refused_at_once(api: Api) -> None:  # noqa: F811
+    """A short YAML text whose nested aliases make billions of items, and numbers that are
+    not finite: each is refused with its line and field, and nothing hangs or breaks."""
+    levels = ['&a ["x","x","x","x","x","x","x","x","x"]']
+    for name, before in zip("bcdefghi", "abcdefgh", strict=True):
+        levels.append(f"&{name} [" + ",".join(["*" + before] * 9) + "]")
+    bomb = ("name: x\nchanges:\n  - rule: hangzhou.rule.ma_annual_cap\n"
+            f"    set: {{annual_cap: [{', '.join(levels)}]}}\n")
+    for text, wanted in ((bomb, "reforms[0]:4: *a: a reform may not use YAML aliases"),
+                         (bomb.replace(f"[{', '.join(levels)}]", ".nan"),
+                          "annual_cap must be a finite number"),
+                         (bomb.replace(f"[{', '.join(levels)}]", "-.inf"),
+                          "annual_cap must be a finite number")):
+        answer = api.post("/whatif", role="analyst", json={**CITY, "reforms": [{"yaml": text}]})
+        assert wanted in is_error(answer, 422)["message"], answer.text
