@@ -93,8 +93,7 @@ def by_district(store: Store, year: int, model: str = "hangzhou", *,
         add(row, {name: name for name in COSTS})
     for row in enrolment:  # its recipients are those of the year, not those with care
         add(row, {"recipients": "enrolment_recipients", "enrolled": "enrolled"})
-    if whole or None not in groups:
-        groups.setdefault(None, {})
+    groups.setdefault(None, {})  # the city, measured even when no recipient had care
     return {key: _measured(sums, year, targets) for key, sums in sorted(
         groups.items(), key=lambda item: (item[0] is None, item[0] or ""))}
 
