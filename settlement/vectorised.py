@@ -27,7 +27,10 @@ Two things break that identity and are handled apart:
 from __future__ import annotations
 
 import gc
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,17 +273,40 @@ def _materialise(inp: SettlementInput, rules: RuleSet,
 CHUNK = 1 << 18
 
 
+# Pieces settled at once, each in a thread of its own. numpy lets go of the interpreter while
+# it works on a piece's arrays, so the pieces of a city share the processor's cores; no more
+# than this many are held at a time, so memory stays that of a few pieces.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
 def settle_pieces(inp: SettlementInput, rules: RuleSet
                   ) -> Iterator[tuple[np.ndarray, list[_Stage]]]:
     """The cases sorted by (person, date, id) and settled a piece of whole persons at a time:
     for each piece, the input rows of its cases (in that order) and what each scheme paid on
-    them and why, as columns."""
+    them and why, as columns. Pieces come in order; up to WORKERS are settled at once."""
     check_required(inp, rules)
     t = _Tables(rules)
     order = _order(inp)
     person = inp.case_person[order]
-    for lo, hi in _chunks(person, CHUNK):
-        yield order[lo:hi], _settle_sorted(inp, rules, t, order[lo:hi])
+    pieces = [order[lo:hi] for lo, hi in _chunks(person, CHUNK)]
+    if WORKERS == 1 or len(pieces) == 1:
+        for rows in pieces:
+            yield rows, _settle_sorted(inp, rules, t, rows)
+        return
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="settle") as pool:
+        running: deque[tuple[np.ndarray, Future[list[_Stage]]]] = deque()
+        try:
+            for rows in pieces:
+                running.append((rows, pool.submit(_settle_sorted, inp, rules, t, rows)))
+                if len(running) >= WORKERS:
+                    done, stages = running.popleft()
+                    yield done, stages.result()
+            while running:
+                done, stages = running.popleft()
+                yield done, stages.result()
+        finally:  # a caller that stops early (or an error) leaves nothing running
+            for _rows, future in running:
+                future.cancel()
 
 
 def _chunks(person: np.ndarray, size: int) -> list[tuple[int, int]]:

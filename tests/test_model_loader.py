@@ -182,17 +182,26 @@ def test_cli_load_reports_changes_as_json(store_home: Path, loaded_store: Store)
                                                               "deleted"))) == 0
 
 
-def test_every_data_folder_is_a_listed_package() -> None:
-    """A folder of data/ missing from pyproject's packages is left out of a wheel's package
-    list and makes setuptools warn at every install."""
+def test_every_folder_of_files_is_a_listed_package() -> None:
+    """A folder missing from pyproject's packages is left out of a wheel's package list and
+    makes setuptools warn at every install: each folder under a package's directory that
+    holds files (data/'s models, their reforms, the pages' static files) is listed, with the
+    files it ships."""
     import tomllib
 
     root = Path(__file__).parent.parent
     config = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
-    folders = {f"medgraph.data.{p.name}" for p in (root / "data").iterdir()
-               if p.is_dir() and not p.name.startswith(("_", "."))}
+    folders = set()
+    for package, directory in config["package-dir"].items():
+        for path in (root / directory).rglob("*"):
+            if path.is_dir() and any(f.is_file() for f in path.iterdir()) and not any(
+                    part.startswith(("_", ".")) for part in path.relative_to(root).parts):
+                folders.add(".".join([package, *path.relative_to(root / directory).parts]))
+    assert "medgraph.data.hangzhou.reforms" in folders  # the walk finds nested folders
     assert folders <= set(config["packages"])
-    assert folders <= set(config["package-data"])
+    data_folders = {f for f in folders if f.startswith(("medgraph.data.", "medgraph.api."
+                                                                          "workspace.static"))}
+    assert data_folders <= set(config["package-data"])
 
 
 def test_a_model_load_reads_no_case_data(empty_store: Store, monkeypatch: pytest.MonkeyPatch

@@ -321,11 +321,13 @@ def test_properties(data: dict[str, Any], model: str) -> None:
 HANGZHOU = settlement.load_rules("hangzhou")
 
 
-@pytest.mark.parametrize("chunk", [vectorised.CHUNK, 100])
-def test_engines_agree_on_a_synthetic_city(tmp_path: Path, chunk: int,
+@pytest.mark.parametrize(("chunk", "workers"), [(vectorised.CHUNK, 1), (100, 1), (100, 3)])
+def test_engines_agree_on_a_synthetic_city(tmp_path: Path, chunk: int, workers: int,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Also when the vectorised engine settles the city in many pieces (as at city scale)."""
+    """Also when the vectorised engine settles the city in many pieces (as at city scale),
+    one at a time or several at once in threads."""
     monkeypatch.setattr(vectorised, "CHUNK", chunk)
+    monkeypatch.setattr(vectorised, "WORKERS", workers)
     write_city(tmp_path / "city", persons=1500, seed=7)
     inp = settlement.read_input(tmp_path / "city")
     reference = settlement.settle(inp, HANGZHOU, engine="reference")
