@@ -475,7 +475,12 @@ def test_csv_with_quotes_and_without_certificates(tmp_path: Path) -> None:
     assert result["payments"] == {"charity_assistance": 20000.0}   # as in the charity test
 
 
-def test_columnar_settlement_matches_the_output_dicts(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("chunk", "workers"), [(vectorised.CHUNK, 1), (50, 3)])
+def test_columnar_settlement_matches_the_output_dicts(tmp_path: Path, chunk: int, workers: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """settle_payments builds no explanation: what it pays is still what settle says."""
+    monkeypatch.setattr(vectorised, "CHUNK", chunk)
+    monkeypatch.setattr(vectorised, "WORKERS", workers)
     write_city(tmp_path / "city", persons=400, seed=5)
     inp = settlement.read_input(tmp_path / "city")
     results = settlement.settle(inp, HANGZHOU)

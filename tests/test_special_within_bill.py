@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import pytest
 
-from medgraph.settlement import load_rules, parse_input, settle_reference, settle_vectorised
+from medgraph.settlement import (
+    load_rules,
+    parse_input,
+    settle_payments,
+    settle_reference,
+    settle_vectorised,
+)
 
 CASES = {
     "persons": [{"id": "P", "household_id": "HP", "enrolled": False, "certificates": [
@@ -54,6 +60,9 @@ def test_no_case_is_paid_beyond_its_bill(settled) -> None:
     assert {cid: r["out_of_pocket"] for cid, r in settled.items()} == {
         "CA": 7250.0, "CB": 0.0, "CC": 0.0, "CD": 500.0}
     assert sum(paid.values()) == 0.5 * 15500  # the year's entitlement is unchanged
+    # the amounts alone (what-if, reconciliation) are carried the same way
+    columns = settle_payments(parse_input(CASES, "special.json"), load_rules("hangzhou"))
+    assert (columns["special_assistance"] / 100).tolist() == [750.0, 5000.0, 1500.0, 500.0]
 
 
 def test_the_explanations_say_where_it_went(settled) -> None:
