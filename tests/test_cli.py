@@ -57,7 +57,7 @@ def test_refused_write_exits_2_and_writes_nothing(store: Store, store_home: Path
 
 
 def test_timeout_exit_2(store: Store, store_home: Path) -> None:
-    done = run("query", "UNWIND range(1, 6000) AS a UNWIND range(1, 6000) AS b "
+    done = run("query", "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
                "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n", "--timeout", "1",
                home=store_home)
     assert done.returncode == 2

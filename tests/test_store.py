@@ -25,7 +25,7 @@ from medgraph.graph.store import (
 EMBEDDED = not os.environ.get("MEDGRAPH_NEO4J_URI")
 needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="about the embedded store only")
 RUNAWAY = (
-    "UNWIND range(1, 6000) AS a UNWIND range(1, 6000) AS b "
+    "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
     "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n"
 )
 
@@ -253,7 +253,7 @@ def test_neo4j_stops_a_timed_out_query_on_the_server(store: Store) -> None:
             running = [r["q"] for r in session.run(
                 "SHOW TRANSACTIONS YIELD currentQuery AS q, status "
                 "WHERE status = 'Running' RETURN q")]
-        if not any("range(1, 6000)" in q for q in running) or time.monotonic() > deadline:
+        if not any("range(1, 20000)" in q for q in running) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert not any("range(1, 6000)" in q for q in running), running
+    assert not any("range(1, 20000)" in q for q in running), running
