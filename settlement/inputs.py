@@ -380,7 +380,7 @@ def _amounts_ok(table: pa.Table, amounts: Sequence[str], required: Sequence[str]
         column = table[name]
         if name in required and column.null_count:
             return False
-        low, high = pc.min_max(column).values() if len(column) else (None, None)
+        low, high = pc.min_max(column).values()  # nulls when there is no amount
         if low.is_valid and not (low.as_py() >= 0 and high.as_py() <= MAX_YUAN):
             return False
         if pc.any(pc.is_nan(column)).as_py():
