@@ -525,3 +525,13 @@ def test_settling_households_apart_gives_what_settling_everyone_gives(tmp_path: 
         assert set(sub.person_ids) == {inp.person_ids[i] for i in part}
         parts.update({r["id"]: r for r in settlement.settle(sub, HANGZHOU)})
     assert parts == whole and len(whole) == len(inp)
+
+
+def test_a_cases_file_with_only_its_header_settles_nothing(tmp_path: Path) -> None:
+    """No case is no bad amount: the amounts Arrow reads are checked only where there are."""
+    write_city(tmp_path / "city", persons=20, seed=3)
+    cases = tmp_path / "city" / "cases.csv"
+    cases.write_text(cases.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+    inp = settlement.read_input(tmp_path / "city")
+    assert len(inp) == 0 and len(inp.person_ids) == 20
+    assert settlement.settle(inp, HANGZHOU) == []
