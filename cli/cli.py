@@ -15,23 +15,22 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from medgraph import output
 from medgraph.graph.cypher_check import CypherRefused, tokens
+from medgraph.graph.errors import StoreError
 from medgraph.graph.server import ServerError
-from medgraph.graph.store import (
-    Store,
-    StoreError,
-    connect,
-    embedded_server,
-    settings_from_env,
-)
 from medgraph.loaders.errors import InputError, InputErrors, LoadStopped
 from medgraph.output import FORMATS, render
+
+if TYPE_CHECKING:
+    from medgraph.graph.store import Store
+
+# The driver and the store are imported by the commands that open one: a command that reads
+# only files (settle, whatif --city) starts without them (0.1 s of each run).
 
 # The driver logs a lost connection at ERROR level, which Python prints on stderr when no
 # handler is set; the CLI says it in its own one line instead.
@@ -62,6 +61,23 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split()) or "(no message)"
 
 
+def _said(exc: Exception) -> Refused | None:
+    """The one line for an error of the store's driver, a missing key or a file; None for
+    an error medgraph did not foresee."""
+    driver = sys.modules.get("neo4j.exceptions")  # not imported: none of its errors came
+    if driver is not None and isinstance(exc, driver.ClientError):  # a statement refused
+        return Refused(_one_line(exc.message or str(exc)))
+    if isinstance(exc, KeyError):
+        return Refused(_one_line(exc.args[0] if exc.args else str(exc)))
+    if driver is not None and isinstance(exc, driver.DriverError | driver.Neo4jError):
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return Failed(f"the store failed: {_one_line(message)}")  # it went away or failed
+    if isinstance(exc, OSError):  # a file named on the command line
+        where = f"{exc.filename}: " if exc.filename else ""
+        return Refused(f"{where}{exc.strerror or exc}")
+    return None
+
+
 class MedgraphGroup(click.Group):
     """Turns every error into one line on stderr and the exit codes the CLI promises:
     2 for refused input or arguments, 1 for a failure of the store or of medgraph. No
@@ -78,21 +94,13 @@ class MedgraphGroup(click.Group):
             raise Refused(str(exc)) from None
         except (InputError, StoreError, ServerError) as exc:
             raise Refused(_one_line(str(exc))) from None
-        except ClientError as exc:  # the store refused a statement
-            raise Refused(_one_line(exc.message or str(exc))) from None
-        except KeyError as exc:
-            raise Refused(_one_line(exc.args[0] if exc.args else str(exc))) from None
-        except (DriverError, Neo4jError) as exc:  # the store went away or failed
-            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            raise Failed(f"the store failed: {_one_line(message)}") from None
-        except OSError as exc:  # a file named on the command line
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise Refused(f"{where}{exc.strerror or exc}") from None
         except Exception as exc:
-            if os.environ.get("MEDGRAPH_DEBUG"):
+            said = _said(exc)
+            if said is None and os.environ.get("MEDGRAPH_DEBUG"):
                 raise
-            raise Failed(f"unexpected failure ({type(exc).__name__}: {_one_line(str(exc))}); "
-                         "MEDGRAPH_DEBUG=1 shows where") from None
+            raise said or Failed(f"unexpected failure ({type(exc).__name__}: "
+                                 f"{_one_line(str(exc))}); MEDGRAPH_DEBUG=1 shows where"
+                                 ) from None
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Click's usage errors as one line too (`medgraph: ...; see medgraph X --help`)."""
@@ -128,6 +136,8 @@ def echo(text: str) -> None:
 
 
 def open_store() -> Store:
+    from medgraph.graph.store import connect
+
     return connect()
 
 
@@ -138,6 +148,8 @@ def db() -> None:
 
 
 def _status_row() -> dict[str, Any]:
+    from medgraph.graph.store import embedded_server, settings_from_env
+
     settings = settings_from_env()
     if not settings.embedded:
         return {"store": "neo4j", "uri": settings.uri, "database": settings.database,
@@ -160,7 +172,7 @@ def _status_row() -> dict[str, Any]:
 def db_start(fmt: str) -> None:
     """Start the embedded store (if it is not running) and apply the schema."""
     started = time.monotonic()
-    connect().close()
+    open_store().close()
     row = _status_row() | {"seconds": round(time.monotonic() - started, 2)}
     echo(render([row], fmt, document=row))
 
@@ -168,6 +180,8 @@ def db_start(fmt: str) -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the embedded store cleanly."""
+    from medgraph.graph.store import embedded_server, settings_from_env
+
     settings = settings_from_env()
     if not settings.embedded:
         raise Refused("the store is a Neo4j server named by MEDGRAPH_NEO4J_URI; "

@@ -18,8 +18,6 @@ from typing import Any
 
 import click
 
-from medgraph.graph.store import connect, settings_from_env
-
 MODEL = "hangzhou"
 
 
@@ -40,6 +38,7 @@ def demo(persons: int, seed: int, out: Path | None) -> None:
     from medgraph.analysis.findings import gaps, islands, latest_case_year
     from medgraph.analysis.kpi import kpis
     from medgraph.analysis.trace import trace_case
+    from medgraph.graph.store import connect, settings_from_env
     from medgraph.loaders.cases import load_settled
     from medgraph.loaders.model import load_model, model_names, read_model
     from medgraph.loaders.synth import write_city

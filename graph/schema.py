@@ -90,7 +90,7 @@ class Schema:
 @cache
 def load_schema() -> Schema:
     text = resources.files("medgraph.graph").joinpath("schema.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's: 5x
     labels = raw["labels"]
     relationships = raw["relationships"]
     # Labels and types are interpolated into Cypher (Cypher cannot take them as

@@ -54,14 +54,11 @@ from neo4j.exceptions import (
 )
 
 from medgraph.graph.cypher_check import refusal
+from medgraph.graph.errors import StoreError
 from medgraph.graph.schema import schema_statements
 from medgraph.graph.server import DATABASE, READER, USER, EmbeddedServer, ServerError
 
 T = TypeVar("T")
-
-
-class StoreError(RuntimeError):
-    """The store could not be reached or refused the configuration (CLI exit 2)."""
 
 
 class WriteRefused(StoreError):

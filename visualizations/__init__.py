@@ -18,8 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from medgraph.visualizations.views import VIEWS, build
-
 FORMATS = ("html", "svg", "png", "pdf")
 
 
@@ -30,6 +28,10 @@ def render(store: Any, view: str, fmt: str = "svg", **options: Any) -> bytes:
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    # the views (and networkx) are imported here: `citations`, which every table's command
+    # uses, comes without them
+    from medgraph.visualizations.views import build
+
     dpi = int(options.pop("dpi", 0) or 0)
     link = options.pop("link", None)
     built = build(store, view, **options)
@@ -90,4 +92,4 @@ def findings_csv(report: Path) -> Path:
     return report.with_name(f"{report.stem}-findings.csv")
 
 
-__all__ = ["FORMATS", "VIEWS", "findings_csv", "render", "write_report"]
+__all__ = ["FORMATS", "findings_csv", "render", "write_report"]
