@@ -233,8 +233,18 @@ class _Tables:
         return table
 
 
-def _order(inp: SettlementInput) -> np.ndarray:
-    """Rows sorted by (person, date, case id)."""
+def case_order(inp: SettlementInput) -> np.ndarray:
+    """Rows sorted by (person, date, case id): the order cases are settled in. A caller that
+    settles the same cases under many rule sets (a what-if) takes it once and passes it on.
+
+    >>> from medgraph.settlement import parse_input
+    >>> inp = parse_input({"persons": [{"id": "p1", "enrolled": True}], "cases": [
+    ...     {"id": c, "person_id": "p1", "date": d, "setting": "inpatient", "total_cost": 1,
+    ...      "policy_scope_cost": 1, "referred": True}
+    ...     for c, d in [("c2", "2025-03-01"), ("c1", "2025-03-01"), ("c0", "2025-04-01")]]})
+    >>> case_order(inp).tolist()
+    [1, 0, 2]
+    """
     ids = inp.case_ids
     if sorted(ids) == ids:  # the usual case, checked in C (timsort on sorted data is linear)
         rank = np.arange(len(ids))
@@ -244,16 +254,18 @@ def _order(inp: SettlementInput) -> np.ndarray:
     return np.lexsort((rank, inp.case_day, inp.case_person))
 
 
-def settle_payments(inp: SettlementInput, rules: RuleSet) -> dict[str, np.ndarray]:
+def settle_payments(inp: SettlementInput, rules: RuleSet, order: np.ndarray | None = None
+                    ) -> dict[str, np.ndarray]:
     """What each scheme paid on each case, in fen (int64), in the input's case order; no
     per-case Python and no explanations. Memory: these columns and one piece (CHUNK).
+    `order`: case_order(inp), when the caller has it.
 
     >>> from medgraph.settlement import load_rules, read_input          # doctest: +SKIP
     >>> paid = settle_payments(read_input("city"), load_rules("hangzhou"))  # doctest: +SKIP
     >>> paid["medical_assistance"].sum() / 100                         # doctest: +SKIP
     """
     out = {scheme: np.zeros(len(inp), dtype=np.int64) for scheme in SCHEMES}
-    for rows, stages in settle_pieces(inp, rules, explain=False):
+    for rows, stages in settle_pieces(inp, rules, explain=False, order=order):
         for stage in stages:
             out[stage.scheme][rows] = stage.amount
     return out
@@ -290,7 +302,8 @@ CHUNK = 1 << 18
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def settle_pieces(inp: SettlementInput, rules: RuleSet, *, explain: bool = True
+def settle_pieces(inp: SettlementInput, rules: RuleSet, *, explain: bool = True,
+                  order: np.ndarray | None = None
                   ) -> Iterator[tuple[np.ndarray, list[_Stage]]]:
     """The cases sorted by (person, date, id) and settled a piece of whole persons at a time:
     for each piece, the input rows of its cases (in that order) and what each scheme paid on
@@ -298,7 +311,7 @@ def settle_pieces(inp: SettlementInput, rules: RuleSet, *, explain: bool = True
     Pieces come in order; up to WORKERS are settled at once."""
     check_required(inp, rules)
     t = _Tables(rules)
-    order = _order(inp)
+    order = case_order(inp) if order is None else order
     person = inp.case_person[order]
     pieces = [order[lo:hi] for lo, hi in _chunks(person, CHUNK)]
     if WORKERS == 1 or len(pieces) == 1:

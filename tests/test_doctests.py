@@ -15,6 +15,8 @@ MODULES = [
     "medgraph.loaders.sync",
     "medgraph.loaders.cases",
     "medgraph.analysis.trace",
+    "medgraph.settlement.inputs",
+    "medgraph.settlement.vectorised",
     "medgraph.output",
     "medgraph.queries",
     "medgraph.api",
