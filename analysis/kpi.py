@@ -23,10 +23,12 @@ medical-assistance rule of the model applies to.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medgraph.graph.store import Store
 from medgraph.queries import load_query
+
+if TYPE_CHECKING:  # the driver is imported only where a store is opened
+    from medgraph.graph.store import Store
 
 # Assumptions, not policy: the documents set no number for either line.
 HIGH_COST_LINE = 50_000.0

@@ -99,6 +99,9 @@ class Settings:
         return not self.uri
 
 
+BOLT_SCHEMES = ("neo4j", "bolt", "neo4j+s", "neo4j+ssc", "bolt+s", "bolt+ssc")
+
+
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """Read `MEDGRAPH_*` variables.
 
@@ -640,6 +643,11 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
 
 def _driver(uri: str, auth: tuple[str, str], database: str) -> neo4j.Driver:
     """A driver for one account, checked: the server answers, the account and database exist."""
+    if uri.partition("://")[0].lower() not in BOLT_SCHEMES:
+        # The driver takes http:// for its preview query API, with a warning and a module
+        # medgraph does not ship: medgraph speaks Bolt only.
+        raise StoreError(f"MEDGRAPH_NEO4J_URI {uri[:80]!r} is not a Neo4j address: medgraph "
+                         "speaks Bolt (neo4j:// or bolt://, each also with +s or +ssc)")
     try:
         # Neo4j warns of every label, type or property a statement names that the graph does
         # not hold (yet), and the driver logs each warning with the whole statement: the

@@ -18,14 +18,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from medgraph.graph.schema import Schema, load_schema
-from medgraph.graph.store import Store
 from medgraph.loaders.errors import InputError, InputErrors
 from medgraph.loaders.sync import Edge, Node, Plan, apply_plan, clean, plan_sync
+
+if TYPE_CHECKING:  # the driver is imported only where a store is opened
+    from medgraph.graph.store import Store
 
 COMMON = "common"
 # Labels of case data (loaders.cases): never part of a model, never read to load one.

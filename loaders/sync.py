@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medgraph.graph.store import Store, WriteTransaction
+if TYPE_CHECKING:  # the driver is imported only where a store is opened
+    from medgraph.graph.store import Store, WriteTransaction
 
 READ_BATCH = 10_000
 

@@ -212,6 +212,8 @@ def _server_uri(store: Store) -> tuple[str, str]:
     ({"MEDGRAPH_NEO4J_PASSWORD": "wrong"}, "authentication failed"),
     ({"MEDGRAPH_NEO4J_DATABASE": "nosuch"}, "has no database 'nosuch'"),
     ({"MEDGRAPH_NEO4J_URI": "htp://127.0.0.1:7687"}, "is not a Neo4j address"),
+    # the driver's preview HTTP API: medgraph speaks Bolt only
+    ({"MEDGRAPH_NEO4J_URI": "http://127.0.0.1:7474"}, "is not a Neo4j address"),
 ])
 def test_wrong_password_database_or_scheme_is_one_line_and_exit_2(
         store: Store, change: dict[str, str], message: str) -> None:
