@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from medgraph.graph.store import Store
 
 # The driver and the store are imported by the commands that open one: a command that reads
-# only files (settle, whatif --city) starts without them (0.1 s of each run).
+# only files (settle, whatif --city) starts without them (0.3 s less of each run).
 
 # The driver logs a lost connection at ERROR level, which Python prints on stderr when no
 # handler is set; the CLI says it in its own one line instead.

@@ -99,9 +99,6 @@ class Settings:
         return not self.uri
 
 
-BOLT_SCHEMES = ("neo4j", "bolt", "neo4j+s", "neo4j+ssc", "bolt+s", "bolt+ssc")
-
-
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """Read `MEDGRAPH_*` variables.
 
@@ -639,6 +636,9 @@ def connect(settings: Settings | None = None, *, apply_schema: bool = True) -> S
     if apply_schema:
         store.apply_schema()
     return store
+
+
+BOLT_SCHEMES = ("neo4j", "bolt", "neo4j+s", "neo4j+ssc", "bolt+s", "bolt+ssc")
 
 
 def _driver(uri: str, auth: tuple[str, str], database: str) -> neo4j.Driver:

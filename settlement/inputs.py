@@ -176,7 +176,7 @@ def years_of(days: np.ndarray) -> np.ndarray:
     """
     def year(d: np.ndarray) -> np.ndarray:
         return d.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    if len(days) < 2:
+    if not len(days):
         return year(days)
     # Cases span a few years: the year of each day of that span, once, then looked up
     # (numpy's calendar conversion took 0.2 s for four million cases, the lookup 0.02).
